@@ -1,0 +1,332 @@
+//! One trial: (model, protocol, the trial's random streams) → spikes, input
+//! counts and optionally sampled traces.
+
+use crate::detect::{DetectParams, SpikeDetector};
+use crate::error::{ParamError, positive};
+use crate::hh::{HhParams, HhState};
+use crate::input::{PoissonInput, PreparedInput};
+use crate::method::{Euler, Method, Rk4, RushLarsen, Stepper};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use thiserror::Error;
+
+/// |V| above this [mV] means the integration has blown up (HH stays within
+/// about −90…+60 mV; the gap leaves room for large delta jumps).
+pub const V_LIMIT_MV: f64 = 1000.0;
+
+/// Everything about a trial except its randomness, validated and prepared.
+#[derive(Debug, Clone)]
+pub struct Protocol {
+    params: HhParams,
+    method: Method,
+    dt_ms: f64,
+    n_steps: u64,
+    detect: DetectParams,
+    initial: HhState,
+    inputs: Vec<PreparedInput>,
+}
+
+/// What [`Protocol::new`] is built from.
+#[derive(Debug, Clone)]
+pub struct ProtocolSpec<'a> {
+    /// Neuron parameters.
+    pub params: HhParams,
+    /// Integration method.
+    pub method: Method,
+    /// [ms] trial length; must be a whole number of steps.
+    pub duration_ms: f64,
+    /// [ms] integration step.
+    pub dt_ms: f64,
+    /// Spike detector.
+    pub detect: DetectParams,
+    /// Initial state (see [`HhState::at_rest`]).
+    pub initial: HhState,
+    /// Input populations with their names (for error messages), in stream order.
+    pub inputs: Vec<(&'a str, &'a PoissonInput)>,
+}
+
+impl Protocol {
+    /// Validates `spec` and tabulates the input samplers.
+    pub fn new(spec: ProtocolSpec<'_>) -> Result<Self, ParamError> {
+        spec.params.validate()?;
+        spec.detect.validate()?;
+        positive("duration_ms", spec.duration_ms, "ms")?;
+        positive("dt_ms", spec.dt_ms, "ms")?;
+        if spec.dt_ms > spec.duration_ms {
+            return Err(ParamError::new("dt_ms", spec.dt_ms, "ms", "<= duration_ms"));
+        }
+        let steps = spec.duration_ms / spec.dt_ms;
+        let n_steps = steps.round();
+        if (steps - n_steps).abs() > 1e-6 * n_steps.max(1.0) {
+            return Err(ParamError::new(
+                "duration_ms",
+                spec.duration_ms,
+                "ms",
+                "a whole multiple of dt_ms",
+            ));
+        }
+        if n_steps > 1e12 {
+            return Err(ParamError::new(
+                "duration_ms",
+                spec.duration_ms,
+                "ms",
+                "<= 1e12 × dt_ms",
+            ));
+        }
+        let s = spec.initial;
+        for (name, x) in [("initial.m", s.m), ("initial.h", s.h), ("initial.n", s.n)] {
+            if !(0.0..=1.0).contains(&x) {
+                return Err(ParamError::new(name, x, "", "in [0, 1]"));
+            }
+        }
+        crate::error::finite("initial.v_mv", s.v, "mV")?;
+        let inputs = spec
+            .inputs
+            .iter()
+            .map(|(name, input)| {
+                input.validate(name)?;
+                PreparedInput::new(input, spec.dt_ms)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            params: spec.params,
+            method: spec.method,
+            dt_ms: spec.dt_ms,
+            n_steps: n_steps as u64,
+            detect: spec.detect,
+            initial: spec.initial,
+            inputs,
+        })
+    }
+
+    /// Number of integration steps per trial.
+    pub fn n_steps(&self) -> u64 {
+        self.n_steps
+    }
+
+    /// [ms] step.
+    pub fn dt_ms(&self) -> f64 {
+        self.dt_ms
+    }
+
+    /// [ms] trial length, n_steps · dt.
+    pub fn duration_ms(&self) -> f64 {
+        self.n_steps as f64 * self.dt_ms
+    }
+
+    /// Number of input populations (= random streams a trial needs).
+    pub fn n_inputs(&self) -> usize {
+        self.inputs.len()
+    }
+
+    /// The prepared inputs, in stream order.
+    pub fn inputs(&self) -> &[PreparedInput] {
+        &self.inputs
+    }
+
+    /// The integration method.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+}
+
+/// Buffers a trial writes into; reuse one per worker to avoid allocation.
+#[derive(Debug, Clone, Default)]
+pub struct TrialOutput {
+    /// [ms] spike times, increasing, in [0, duration).
+    pub spikes_ms: Vec<f64>,
+    /// Transmitted input events per population, in stream order.
+    pub input_counts: Vec<u64>,
+}
+
+/// Sampled state of one trial, column by column.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Trace {
+    /// [ms] sample times: 0, stride·dt, 2·stride·dt, …
+    pub t_ms: Vec<f64>,
+    /// [mV] membrane potential (after the step's input jump).
+    pub v_mv: Vec<f64>,
+    /// Gates.
+    pub m: Vec<f64>,
+    /// Gates.
+    pub h: Vec<f64>,
+    /// Gates.
+    pub n: Vec<f64>,
+    /// [µA/cm²] sodium current (outward positive).
+    pub i_na: Vec<f64>,
+    /// [µA/cm²] potassium current.
+    pub i_k: Vec<f64>,
+    /// [µA/cm²] leak current.
+    pub i_l: Vec<f64>,
+    /// [µA/cm²] mean synaptic current over the sampling interval ending at
+    /// t: C_m · (sum of delta jumps) / interval (inward positive). 0 at t = 0.
+    pub i_syn: Vec<f64>,
+}
+
+impl Trace {
+    fn push(&mut self, p: &HhParams, t: f64, s: &HhState, i_syn: f64) {
+        let (i_na, i_k, i_l) = p.currents(s);
+        self.t_ms.push(t);
+        self.v_mv.push(s.v);
+        self.m.push(s.m);
+        self.h.push(s.h);
+        self.n.push(s.n);
+        self.i_na.push(i_na);
+        self.i_k.push(i_k);
+        self.i_l.push(i_l);
+        self.i_syn.push(i_syn);
+    }
+
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.t_ms.len()
+    }
+
+    /// True without samples.
+    pub fn is_empty(&self) -> bool {
+        self.t_ms.is_empty()
+    }
+}
+
+/// A trial that could not be completed.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum TrialError {
+    /// V left ±[`V_LIMIT_MV`] or became NaN: dt is too large for the method.
+    #[error(
+        "numerical blow-up at t = {t_ms} ms (V = {v_mv} mV) with method {method} and dt_ms = {dt_ms}: \
+         use a smaller dt_ms or method = \"rush-larsen\""
+    )]
+    Diverged {
+        /// [ms] time of the step where V left the sane range.
+        t_ms: f64,
+        /// [mV] the offending value.
+        v_mv: f64,
+        /// Method name.
+        method: &'static str,
+        /// [ms] step.
+        dt_ms: f64,
+    },
+}
+
+/// Sampling of traces, chosen once per trial (monomorphised).
+trait Recorder {
+    fn record(&mut self, p: &HhParams, step: u64, t: f64, s: &HhState, jump_mv: f64);
+}
+
+struct NoTrace;
+
+impl Recorder for NoTrace {
+    #[inline(always)]
+    fn record(&mut self, _: &HhParams, _: u64, _: f64, _: &HhState, _: f64) {}
+}
+
+struct Sampler<'a> {
+    trace: &'a mut Trace,
+    stride: u64,
+    jump_sum: f64,
+}
+
+impl Recorder for Sampler<'_> {
+    #[inline(always)]
+    fn record(&mut self, p: &HhParams, step: u64, t: f64, s: &HhState, jump_mv: f64) {
+        self.jump_sum += jump_mv;
+        if (step + 1) % self.stride == 0 {
+            let interval = self.stride as f64 * (t / (step + 1) as f64);
+            self.trace.push(p, t, s, p.c_m * self.jump_sum / interval);
+            self.jump_sum = 0.0;
+        }
+    }
+}
+
+/// Runs one trial.
+///
+/// `rngs` holds one stream per input population (in [`Protocol::inputs`]
+/// order). With `trace = Some((buf, stride))` the state is sampled every
+/// `stride` steps (and at t = 0) into `buf`, which is cleared first.
+pub fn run_trial(
+    protocol: &Protocol,
+    rngs: &mut [Xoshiro256PlusPlus],
+    out: &mut TrialOutput,
+    trace: Option<(&mut Trace, u64)>,
+) -> Result<(), TrialError> {
+    assert_eq!(
+        rngs.len(),
+        protocol.inputs.len(),
+        "one random stream per input population"
+    );
+    out.spikes_ms.clear();
+    out.input_counts.clear();
+    out.input_counts.resize(protocol.inputs.len(), 0);
+    match trace {
+        None => dispatch(protocol, rngs, out, &mut NoTrace),
+        Some((buf, stride)) => {
+            *buf = Trace::default();
+            buf.push(&protocol.params, 0.0, &protocol.initial, 0.0);
+            let mut rec = Sampler {
+                trace: buf,
+                stride: stride.max(1),
+                jump_sum: 0.0,
+            };
+            dispatch(protocol, rngs, out, &mut rec)
+        }
+    }
+}
+
+fn dispatch<R: Recorder>(
+    protocol: &Protocol,
+    rngs: &mut [Xoshiro256PlusPlus],
+    out: &mut TrialOutput,
+    rec: &mut R,
+) -> Result<(), TrialError> {
+    match protocol.method {
+        Method::Euler => simulate::<Euler, R>(protocol, rngs, out, rec),
+        Method::Rk4 => simulate::<Rk4, R>(protocol, rngs, out, rec),
+        Method::RushLarsen => simulate::<RushLarsen, R>(protocol, rngs, out, rec),
+    }
+}
+
+/// The per-step loop. Input events of a step are applied as one jump at the
+/// step's end (grid timing, as NEST and Brian2 do).
+fn simulate<S: Stepper, R: Recorder>(
+    protocol: &Protocol,
+    rngs: &mut [Xoshiro256PlusPlus],
+    out: &mut TrialOutput,
+    rec: &mut R,
+) -> Result<(), TrialError> {
+    let p = &protocol.params;
+    let dt = protocol.dt_ms;
+    let duration = protocol.duration_ms();
+    let mut s = protocol.initial;
+    let mut detector = SpikeDetector::new(&protocol.detect, s.v);
+    let inputs = &protocol.inputs[..];
+    let counts = &mut out.input_counts[..];
+    for step in 0..protocol.n_steps {
+        let t0 = step as f64 * dt;
+        let v0 = s.v;
+        S::step(p, &mut s, dt);
+        let v_smooth = s.v;
+        let mut jump = 0.0;
+        for ((input, rng), count) in inputs.iter().zip(rngs.iter_mut()).zip(counts.iter_mut()) {
+            let k = input.sampler.sample(rng);
+            *count += k as u64;
+            jump += input.weight_mv * k as f64;
+        }
+        s.v += jump;
+        let t1 = (step + 1) as f64 * dt;
+        if let Some(t) = detector.observe(t0, t1 - t0, v0, v_smooth, s.v) {
+            if t < duration {
+                out.spikes_ms.push(t);
+            }
+        }
+        rec.record(p, step, t1, &s, jump);
+        if !(s.v.abs() < V_LIMIT_MV) {
+            return Err(TrialError::Diverged {
+                t_ms: t1,
+                v_mv: s.v,
+                method: protocol.method.name(),
+                dt_ms: dt,
+            });
+        }
+    }
+    Ok(())
+}
