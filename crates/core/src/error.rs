@@ -22,7 +22,8 @@ pub struct ParamError {
 }
 
 impl ParamError {
-    pub(crate) fn new(name: &str, value: f64, unit: &'static str, allowed: &'static str) -> Self {
+    /// A new error for parameter `name`.
+    pub fn new(name: &str, value: f64, unit: &'static str, allowed: &'static str) -> Self {
         Self {
             name: name.to_string(),
             value,
