@@ -1,1 +1,30 @@
-fn main() {}
+//! `spikemc`: the command line. Argument parsing, progress and exit codes;
+//! the work is done by the spikemc-* crates.
+
+mod cli;
+mod cmd;
+mod failure;
+
+use clap::Parser;
+use failure::Failure;
+
+fn main() {
+    let args = match cli::Cli::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            // clap prints help/version to stdout (exit 0) and usage errors
+            // to stderr; usage errors are bad input: exit 2.
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    let result = match args.command {
+        cli::Command::Run(a) => cmd::run::run(a),
+        cli::Command::Check(a) => cmd::check::check(a),
+    };
+    if let Err(Failure { code, error }) = result {
+        eprintln!("error: {error:#}");
+        std::process::exit(code);
+    }
+}

@@ -57,8 +57,9 @@ pub struct SpikeDetector {
 }
 
 impl SpikeDetector {
-    /// A detector that is armed iff the initial voltage is below `rearm_mv`
-    /// (a trial that starts depolarised cannot count a half spike).
+    /// A detector that is armed iff the initial voltage is below the
+    /// threshold (a trial that starts above it has no crossing to count
+    /// until V has fallen below the re-arm level).
     pub fn new(p: &DetectParams, v0: f64) -> Self {
         Self {
             threshold: p.threshold_mv,

@@ -61,16 +61,17 @@ pub struct PreparedInput {
 }
 
 impl PreparedInput {
-    /// Tabulates the per-step count distribution of `input` at step `dt_ms`.
-    pub fn new(input: &PoissonInput, dt_ms: f64) -> Result<Self, ParamError> {
+    /// Tabulates the per-step count distribution of `input` at step `dt_ms`;
+    /// `name` is the population's name, for error messages.
+    pub fn new(name: &str, input: &PoissonInput, dt_ms: f64) -> Result<Self, ParamError> {
         let mean = input.mean_per_step(dt_ms);
         if !(mean <= PoissonSampler::MAX_MEAN) {
-            return Err(ParamError {
-                name: "inputs.*.count × rate_hz × p_transmit × dt_ms".into(),
-                value: mean,
-                unit: "events per step",
-                allowed: "<= 1e6 (reduce dt_ms)",
-            });
+            return Err(ParamError::new(
+                &format!("inputs.{name}: count × rate_hz × p_transmit × dt_ms / 1000"),
+                mean,
+                "events per step",
+                "<= 1e6 (reduce the count, the rate or dt_ms)",
+            ));
         }
         Ok(Self {
             sampler: PoissonSampler::new(mean),

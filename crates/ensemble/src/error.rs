@@ -32,7 +32,10 @@ pub enum SpecError {
 
 impl SpecError {
     pub(crate) fn invalid(key: &str, message: impl Into<String>) -> Self {
-        SpecError::Invalid { key: key.to_string(), message: message.into() }
+        SpecError::Invalid {
+            key: key.to_string(),
+            message: message.into(),
+        }
     }
 }
 

@@ -30,16 +30,24 @@ impl Assignment {
         };
         let path = path.trim();
         if path.is_empty() || path.split('.').any(|p| p.is_empty()) {
-            return Err(SpecError::invalid("--set", format!("`{path}` is not a dotted path")));
+            return Err(SpecError::invalid(
+                "--set",
+                format!("`{path}` is not a dotted path"),
+            ));
         }
-        Ok(Self { path: path.to_string(), value: parse_value(raw.trim()) })
+        Ok(Self {
+            path: path.to_string(),
+            value: parse_value(raw.trim()),
+        })
     }
 }
 
 /// Parses a command-line value as TOML, falling back to a plain string.
 pub fn parse_value(raw: &str) -> Value {
     match toml::from_str::<Table>(&format!("v = {raw}")) {
-        Ok(mut t) => t.remove("v").unwrap_or_else(|| Value::String(raw.to_string())),
+        Ok(mut t) => t
+            .remove("v")
+            .unwrap_or_else(|| Value::String(raw.to_string())),
         Err(_) => Value::String(raw.to_string()),
     }
 }
@@ -96,7 +104,11 @@ fn is_optional_leaf(path: &str) -> bool {
 
 fn keys(t: &Table) -> String {
     let names: Vec<&str> = t.keys().map(String::as_str).collect();
-    if names.is_empty() { "none".into() } else { names.join(", ") }
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
 }
 
 #[cfg(test)]
@@ -109,7 +121,10 @@ mod tests {
         assert_eq!(parse_value("2.5"), Value::Float(2.5));
         assert_eq!(parse_value("rk4"), Value::String("rk4".into()));
         assert_eq!(parse_value("\"rk4\""), Value::String("rk4".into()));
-        assert_eq!(parse_value("[1, 2]"), Value::Array(vec![Value::Integer(1), Value::Integer(2)]));
+        assert_eq!(
+            parse_value("[1, 2]"),
+            Value::Array(vec![Value::Integer(1), Value::Integer(2)])
+        );
     }
 
     #[test]
@@ -117,11 +132,17 @@ mod tests {
         let mut t: Table = toml::from_str("a = 1\n[b]\nc = 2\n").unwrap();
         set(&mut t, "b.c", Value::Integer(3), "--set").unwrap();
         assert_eq!(t["b"]["c"], Value::Integer(3));
-        let e = set(&mut t, "b.d", Value::Integer(3), "--set").unwrap_err().to_string();
+        let e = set(&mut t, "b.d", Value::Integer(3), "--set")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("b.d") && e.contains("known here: c"), "{e}");
-        let e = set(&mut t, "x.y", Value::Integer(3), "--set").unwrap_err().to_string();
+        let e = set(&mut t, "x.y", Value::Integer(3), "--set")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("`x`"), "{e}");
-        let e = set(&mut t, "a.y", Value::Integer(3), "--set").unwrap_err().to_string();
+        let e = set(&mut t, "a.y", Value::Integer(3), "--set")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("not a section"), "{e}");
         assert!(Assignment::parse("novalue").is_err());
         assert!(Assignment::parse("a..b=1").is_err());

@@ -80,19 +80,27 @@ impl Plan {
         if spec.trials == 0 || spec.trials > MAX_ID {
             return Err(SpecError::invalid(
                 "trials",
-                format!("trials = {} is out of range: must be in 1..={MAX_ID}", spec.trials),
+                format!(
+                    "trials = {} is out of range: must be in 1..={MAX_ID}",
+                    spec.trials
+                ),
             ));
         }
         if spec.run.chunk_trials == 0 || spec.run.chunk_trials > MAX_ID {
             return Err(SpecError::invalid(
                 "run.chunk_trials",
-                format!("run.chunk_trials = {} is out of range: must be in 1..={MAX_ID}", spec.run.chunk_trials),
+                format!(
+                    "run.chunk_trials = {} is out of range: must be in 1..={MAX_ID}",
+                    spec.run.chunk_trials
+                ),
             ));
         }
         for name in spec.inputs.keys() {
             let ok = !name.is_empty()
                 && name.len() <= 32
-                && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
             if !ok {
                 return Err(SpecError::invalid(
                     &format!("inputs.{name}"),
@@ -110,20 +118,35 @@ impl Plan {
         base.remove("sweep");
         let axes: Vec<(&String, &Vec<Value>)> = spec.sweep.iter().collect();
         for (key, values) in &axes {
-            let forbidden = ["trials", "seed", "common_random_numbers", "name", "description"];
-            if forbidden.contains(&key.as_str()) || key.starts_with("run.") || key.starts_with("record.") {
+            let forbidden = [
+                "trials",
+                "seed",
+                "common_random_numbers",
+                "name",
+                "description",
+            ];
+            if forbidden.contains(&key.as_str())
+                || key.starts_with("run.")
+                || key.starts_with("record.")
+            {
                 return Err(SpecError::invalid(
                     &format!("sweep.\"{key}\""),
                     format!("`{key}` cannot be swept (it is the same for all points)"),
                 ));
             }
             if values.is_empty() {
-                return Err(SpecError::invalid(&format!("sweep.\"{key}\""), "needs at least one value"));
+                return Err(SpecError::invalid(
+                    &format!("sweep.\"{key}\""),
+                    "needs at least one value",
+                ));
             }
         }
         let n_points: u64 = axes.iter().map(|(_, v)| v.len() as u64).product();
         if n_points > MAX_ID {
-            return Err(SpecError::invalid("sweep", format!("{n_points} points: at most {MAX_ID}")));
+            return Err(SpecError::invalid(
+                "sweep",
+                format!("{n_points} points: at most {MAX_ID}"),
+            ));
         }
         let mut points = Vec::with_capacity(n_points as usize);
         for j in 0..n_points {
@@ -145,15 +168,25 @@ impl Plan {
                 from_tree(&t, &format!("sweep point {j}"))?
             };
             let protocol = protocol_of(&point_spec)?;
-            points.push(Point { index: j as u32, values, protocol });
+            points.push(Point {
+                index: j as u32,
+                values,
+                protocol,
+            });
         }
 
         let input_names: Vec<String> = spec.inputs.keys().cloned().collect();
-        let input_purposes = input_names.iter().map(|n| seeding::input_purpose(n)).collect();
+        let input_purposes = input_names
+            .iter()
+            .map(|n| seeding::input_purpose(n))
+            .collect();
 
         let dt = spec.dt_ms;
         let stride = spec.record.interval_ms / dt;
-        if !(spec.record.interval_ms > 0.0) || (stride - stride.round()).abs() > 1e-6 * stride || stride.round() < 1.0 {
+        if !(spec.record.interval_ms > 0.0)
+            || (stride - stride.round()).abs() > 1e-6 * stride
+            || stride.round() < 1.0
+        {
             return Err(ParamError::new(
                 "record.interval_ms",
                 spec.record.interval_ms,
@@ -167,7 +200,10 @@ impl Plan {
             if k >= spec.trials {
                 return Err(SpecError::invalid(
                     "record.trials",
-                    format!("trial {k} does not exist: ids run from 0 to trials - 1 = {}", spec.trials - 1),
+                    format!(
+                        "trial {k} does not exist: ids run from 0 to trials - 1 = {}",
+                        spec.trials - 1
+                    ),
                 ));
             }
             record_trials.push(k as u32);
@@ -182,9 +218,17 @@ impl Plan {
             while first < spec.trials {
                 let n = chunk.min(spec.trials - first);
                 let index = u32::try_from(chunks.len()).map_err(|_| {
-                    SpecError::invalid("run.chunk_trials", "too many chunks: raise run.chunk_trials")
+                    SpecError::invalid(
+                        "run.chunk_trials",
+                        "too many chunks: raise run.chunk_trials",
+                    )
                 })?;
-                chunks.push(Chunk { index, point: p.index, first_trial: first as u32, n_trials: n as u32 });
+                chunks.push(Chunk {
+                    index,
+                    point: p.index,
+                    first_trial: first as u32,
+                    n_trials: n as u32,
+                });
                 first += n;
             }
         }
@@ -208,12 +252,19 @@ impl Plan {
     /// The random streams of trial `trial` at point `point`, one per input.
     pub fn streams(&self, point: u32, trial: u32) -> Vec<rand_xoshiro::Xoshiro256PlusPlus> {
         let p = (!self.spec.common_random_numbers).then_some(point);
-        self.input_purposes.iter().map(|&purpose| seeding::stream(self.spec.seed, p, trial, purpose)).collect()
+        self.input_purposes
+            .iter()
+            .map(|&purpose| seeding::stream(self.spec.seed, p, trial, purpose))
+            .collect()
     }
 
     /// Total neuron-steps of the plan.
     pub fn neuron_steps(&self) -> u128 {
-        self.points.iter().map(|p| p.protocol.n_steps() as u128).sum::<u128>() * self.spec.trials as u128
+        self.points
+            .iter()
+            .map(|p| p.protocol.n_steps() as u128)
+            .sum::<u128>()
+            * self.spec.trials as u128
     }
 
     /// The resolved experiment as JSON (for `_run.json` and file metadata).

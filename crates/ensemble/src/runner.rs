@@ -14,12 +14,21 @@ use std::sync::mpsc::sync_channel;
 /// Receives finished chunks, in plan order, on the writer thread.
 pub trait Sink: Send {
     /// Stores one chunk durably (or fails).
-    fn write_chunk(&mut self, chunk: ChunkResult) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
+    fn write_chunk(
+        &mut self,
+        chunk: ChunkResult,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
 }
 
 /// Simulates one trial of `point` exactly as the ensemble does (also used
 /// by replay). `trace = true` records its trace whatever the plan says.
-pub fn simulate_trial(plan: &Plan, point: u32, trial: u32, trace: bool, out: &mut TrialOutput) -> Result<TrialRecord, RunError> {
+pub fn simulate_trial(
+    plan: &Plan,
+    point: u32,
+    trial: u32,
+    trace: bool,
+    out: &mut TrialOutput,
+) -> Result<TrialRecord, RunError> {
     let protocol = &plan.points[point as usize].protocol;
     let mut rngs = plan.streams(point, trial);
     let mut buf = Trace::default();
@@ -40,7 +49,11 @@ pub fn simulate_trial(plan: &Plan, point: u32, trial: u32, trace: bool, out: &mu
 }
 
 /// Simulates one chunk in parallel (on the current rayon pool).
-pub fn simulate_chunk(plan: &Plan, chunk: &Chunk, on_trial: &(dyn Fn() + Sync)) -> Result<ChunkResult, RunError> {
+pub fn simulate_chunk(
+    plan: &Plan,
+    chunk: &Chunk,
+    on_trial: &(dyn Fn() + Sync),
+) -> Result<ChunkResult, RunError> {
     let trials = (chunk.first_trial..chunk.first_trial + chunk.n_trials)
         .into_par_iter()
         .map_init(TrialOutput::default, |out, trial| {
@@ -50,7 +63,11 @@ pub fn simulate_chunk(plan: &Plan, chunk: &Chunk, on_trial: &(dyn Fn() + Sync)) 
             r
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(ChunkResult { chunk: chunk.index, point: chunk.point, trials })
+    Ok(ChunkResult {
+        chunk: chunk.index,
+        point: chunk.point,
+        trials,
+    })
 }
 
 /// Runs `chunks` (a subset of `plan.chunks`) on `threads` threads and feeds

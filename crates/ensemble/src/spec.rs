@@ -99,7 +99,9 @@ pub struct SynapseSpec {
 
 impl Default for SynapseSpec {
     fn default() -> Self {
-        Self { kind: SynapseKind::Delta }
+        Self {
+            kind: SynapseKind::Delta,
+        }
     }
 }
 
@@ -135,7 +137,12 @@ fn default_v0() -> f64 {
 
 impl Default for InitialSpec {
     fn default() -> Self {
-        Self { v_mv: default_v0(), m: None, h: None, n: None }
+        Self {
+            v_mv: default_v0(),
+            m: None,
+            h: None,
+            n: None,
+        }
     }
 }
 
@@ -157,7 +164,10 @@ fn default_interval() -> f64 {
 
 impl Default for RecordSpec {
     fn default() -> Self {
-        Self { trials: Vec::new(), interval_ms: default_interval() }
+        Self {
+            trials: Vec::new(),
+            interval_ms: default_interval(),
+        }
     }
 }
 
@@ -233,7 +243,9 @@ fn d_chunk() -> u64 {
 
 impl Default for RunSpec {
     fn default() -> Self {
-        Self { chunk_trials: d_chunk() }
+        Self {
+            chunk_trials: d_chunk(),
+        }
     }
 }
 

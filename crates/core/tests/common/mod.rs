@@ -52,7 +52,11 @@ pub fn protocol(
         dt_ms,
         detect: DetectParams::default(),
         initial,
-        inputs: inputs.iter().enumerate().map(|(i, x)| (NAMES[i], x)).collect(),
+        inputs: inputs
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (NAMES[i], x))
+            .collect(),
     })
     .expect("valid protocol")
 }

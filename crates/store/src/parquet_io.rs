@@ -1,0 +1,64 @@
+//! Writing one record batch as a Parquet file (atomically) and reading
+//! files back.
+
+use crate::atomic::write_atomically;
+use crate::error::StoreError;
+use crate::schema::META_KEY;
+use arrow_array::RecordBatch;
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::Compression;
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use std::fs::File;
+use std::path::Path;
+
+/// Writes `batch` to `path` (Snappy, run metadata also as a Parquet
+/// key-value for non-Arrow readers), appearing only when complete.
+pub fn write_batch(path: &Path, batch: &RecordBatch) -> Result<(), StoreError> {
+    let meta = batch.schema().metadata().get(META_KEY).cloned();
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(1 << 20))
+        .set_key_value_metadata(meta.map(|m| vec![KeyValue::new(META_KEY.to_string(), m)]))
+        .build();
+    write_atomically(path, |file: File| -> Result<File, Wrapped> {
+        let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props))
+            .map_err(|e| StoreError::format(path, e))?;
+        w.write(batch).map_err(|e| StoreError::format(path, e))?;
+        Ok(w.into_inner().map_err(|e| StoreError::format(path, e))?)
+    })
+    .map_err(|e| match e {
+        Wrapped::Store(s) => s,
+        Wrapped::Io(io) => StoreError::io(path, io),
+    })
+}
+
+/// Reads every batch of one Parquet file.
+pub fn read_batches(path: &Path) -> Result<Vec<RecordBatch>, StoreError> {
+    let file = File::open(path).map_err(|e| StoreError::io(path, e))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.with_batch_size(65536).build())
+        .map_err(|e| StoreError::format(path, e))?;
+    reader
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| StoreError::format(path, e))
+}
+
+/// Internal error type of `write_atomically` here.
+pub(crate) enum Wrapped {
+    Store(StoreError),
+    Io(std::io::Error),
+}
+
+impl From<std::io::Error> for Wrapped {
+    fn from(e: std::io::Error) -> Self {
+        Wrapped::Io(e)
+    }
+}
+
+impl From<StoreError> for Wrapped {
+    fn from(e: StoreError) -> Self {
+        Wrapped::Store(e)
+    }
+}

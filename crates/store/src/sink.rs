@@ -1,0 +1,142 @@
+//! The Parquet sink of the ensemble runner: one part file per chunk and
+//! dataset.
+
+use crate::error::StoreError;
+use crate::parquet_io::write_batch;
+use crate::run_dir::RunDir;
+use crate::schema::{spikes_schema, traces_schema, trials_schema};
+use arrow_array::{ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch};
+use arrow_schema::Schema;
+use spikemc_ensemble::{ChunkResult, Sink};
+use std::sync::Arc;
+
+/// Writes chunks as `trials/`, `spikes/` and `traces/` part files.
+#[derive(Debug)]
+pub struct ParquetSink {
+    dir: RunDir,
+    trials: Arc<Schema>,
+    spikes: Arc<Schema>,
+    traces: Arc<Schema>,
+    n_inputs: usize,
+}
+
+impl ParquetSink {
+    /// A sink writing into `dir`; `meta` (JSON) goes on every file's schema.
+    pub fn new(dir: RunDir, input_names: &[String], meta: &str) -> Self {
+        Self {
+            dir,
+            trials: trials_schema(input_names, meta),
+            spikes: spikes_schema(meta),
+            traces: traces_schema(meta),
+            n_inputs: input_names.len(),
+        }
+    }
+
+    /// Writes one chunk's three part files (traces only if it has any).
+    pub fn write(&self, chunk: &ChunkResult) -> Result<(), StoreError> {
+        let p = chunk.point as i32;
+        let n = chunk.trials.len();
+        let trials = &chunk.trials;
+        let f = |g: &dyn Fn(&spikemc_analysis::TrialStats) -> Option<f64>| -> ArrayRef {
+            Arc::new(trials.iter().map(|t| g(&t.stats)).collect::<Float64Array>())
+        };
+        let mut cols: Vec<ArrayRef> = vec![
+            Arc::new(Int32Array::from(vec![p; n])),
+            Arc::new(
+                trials
+                    .iter()
+                    .map(|t| t.trial as i32)
+                    .collect::<Int32Array>(),
+            ),
+            Arc::new(
+                trials
+                    .iter()
+                    .map(|t| t.stats.n_spikes as i32)
+                    .collect::<Int32Array>(),
+            ),
+            Arc::new(
+                trials
+                    .iter()
+                    .map(|t| t.stats.rate_hz)
+                    .collect::<Float64Array>(),
+            ),
+            f(&|s| s.first_spike_ms),
+            f(&|s| s.isi_mean_ms),
+            f(&|s| s.isi_cv),
+            f(&|s| s.cv2),
+            f(&|s| s.lv),
+        ];
+        for i in 0..self.n_inputs {
+            cols.push(Arc::new(
+                trials
+                    .iter()
+                    .map(|t| t.input_counts[i] as i64)
+                    .collect::<Int64Array>(),
+            ));
+        }
+        let path = self.dir.part_path("trials", chunk.point, chunk.chunk);
+        let batch = RecordBatch::try_new(self.trials.clone(), cols)
+            .map_err(|e| StoreError::format(&path, e))?;
+        write_batch(&path, &batch)?;
+
+        let n_spikes: usize = trials.iter().map(|t| t.spikes_ms.len()).sum();
+        let mut trial_ids = Vec::with_capacity(n_spikes);
+        let mut times = Vec::with_capacity(n_spikes);
+        for t in trials {
+            trial_ids.extend(std::iter::repeat_n(t.trial as i32, t.spikes_ms.len()));
+            times.extend_from_slice(&t.spikes_ms);
+        }
+        let path = self.dir.part_path("spikes", chunk.point, chunk.chunk);
+        let batch = RecordBatch::try_new(
+            self.spikes.clone(),
+            vec![
+                Arc::new(Int32Array::from(vec![p; n_spikes])),
+                Arc::new(Int32Array::from(trial_ids)),
+                Arc::new(Float64Array::from(times)),
+            ],
+        )
+        .map_err(|e| StoreError::format(&path, e))?;
+        write_batch(&path, &batch)?;
+
+        let traced: Vec<_> = trials
+            .iter()
+            .filter_map(|t| t.trace.as_ref().map(|tr| (t.trial, tr)))
+            .collect();
+        if !traced.is_empty() {
+            let len: usize = traced.iter().map(|(_, tr)| tr.len()).sum();
+            let mut ids = Vec::with_capacity(len);
+            let mut columns: Vec<Vec<f64>> = vec![Vec::with_capacity(len); 9];
+            for (trial, tr) in &traced {
+                ids.extend(std::iter::repeat_n(*trial as i32, tr.len()));
+                for (c, src) in columns.iter_mut().zip([
+                    &tr.t_ms, &tr.v_mv, &tr.m, &tr.h, &tr.n, &tr.i_na, &tr.i_k, &tr.i_l, &tr.i_syn,
+                ]) {
+                    c.extend_from_slice(src);
+                }
+            }
+            let mut cols: Vec<ArrayRef> = vec![
+                Arc::new(Int32Array::from(vec![p; len])),
+                Arc::new(Int32Array::from(ids)),
+            ];
+            cols.extend(
+                columns
+                    .into_iter()
+                    .map(|c| Arc::new(Float64Array::from(c)) as ArrayRef),
+            );
+            let path = self.dir.part_path("traces", chunk.point, chunk.chunk);
+            let batch = RecordBatch::try_new(self.traces.clone(), cols)
+                .map_err(|e| StoreError::format(&path, e))?;
+            write_batch(&path, &batch)?;
+        }
+        Ok(())
+    }
+}
+
+impl Sink for ParquetSink {
+    fn write_chunk(
+        &mut self,
+        chunk: ChunkResult,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        Ok(self.write(&chunk)?)
+    }
+}

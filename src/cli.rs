@@ -1,0 +1,81 @@
+//! Command-line definition.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Seeded Monte-Carlo ensembles of a Hodgkin–Huxley neuron driven by Poisson
+/// spike trains, with spike statistics written as Parquet.
+#[derive(Debug, Parser)]
+#[command(name = "spikemc", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run an experiment: all trials on all cores, results as Parquet in OUT.
+    #[command(after_help = RUN_EXAMPLES)]
+    Run(RunArgs),
+    /// Validate an experiment file and print its plan without running it.
+    #[command(after_help = CHECK_EXAMPLES)]
+    Check(CheckArgs),
+}
+
+const RUN_EXAMPLES: &str = "\
+Examples:
+  spikemc run                                   # the question's experiment (1 mV/-4 mV jumps, 1000 x 1 s)
+  spikemc run experiments/inputs-5000.toml -o out/n5000
+  spikemc run experiments/question-as-meant.toml -o out/fast --trials 100 --set inputs.exc.rate_hz=20
+
+Output: OUT/_run.json, OUT/trials/, OUT/spikes/, OUT/traces/ (see docs/outputs.md).
+Exit codes: 0 ok, 2 bad input (file, argument, existing OUT), 1 other failure.";
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  spikemc check experiments/inputs-5000.toml
+  spikemc check experiments/question-as-meant.toml --set dt_ms=0.005";
+
+/// Arguments shared by commands that read an experiment.
+#[derive(Debug, Args)]
+pub struct ExperimentArgs {
+    /// Set a key of the experiment: PATH=VALUE, e.g. inputs.exc.rate_hz=20
+    /// or method=rk4 (repeatable; applied in order, after the file).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Number of trials per sweep point (same as --set trials=N).
+    #[arg(long, value_name = "N")]
+    pub trials: Option<u64>,
+    /// Master seed (same as --set seed=S).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Experiment file (TOML). Without it, the built-in question experiment
+    /// (experiments/question-as-meant.toml) runs.
+    pub experiment: Option<PathBuf>,
+    /// Output directory (must not exist). Default: out/<experiment name>.
+    #[arg(short = 'o', long = "out", value_name = "OUT")]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "T")]
+    pub threads: Option<usize>,
+    /// Replace OUT if it holds a previous spikemc run (never anything else).
+    #[arg(long)]
+    pub overwrite: bool,
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub experiment_args: ExperimentArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Experiment file (TOML).
+    pub experiment: PathBuf,
+    #[command(flatten)]
+    pub experiment_args: ExperimentArgs,
+}
