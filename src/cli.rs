@@ -20,7 +20,25 @@ pub enum Command {
     /// Validate an experiment file and print its plan without running it.
     #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
+    /// Recompute the statistics tables (summary, ISI histogram, Fano, PSTH)
+    /// from a run directory's trials/ and spikes/.
+    #[command(after_help = ANALYZE_EXAMPLES)]
+    Analyze(AnalyzeArgs),
+    /// Re-simulate one trial of an experiment with full traces; its spikes
+    /// equal that trial's spikes in the ensemble run, bit for bit.
+    #[command(after_help = REPLAY_EXAMPLES)]
+    Replay(ReplayArgs),
 }
+
+const ANALYZE_EXAMPLES: &str = "\
+Examples:
+  spikemc analyze out/question-as-meant
+  spikemc analyze out/n5000 --set analysis.fano_windows_ms=[50,100] --set analysis.transient_ms=100";
+
+const REPLAY_EXAMPLES: &str = "\
+Examples:
+  spikemc replay experiments/inputs-5000.toml --trial 17 -o out/trial17
+  spikemc replay experiments/question-as-meant.toml --trial 3 --set record.interval_ms=0.01 -o out/t3";
 
 const RUN_EXAMPLES: &str = "\
 Examples:
@@ -76,6 +94,36 @@ pub struct RunArgs {
 pub struct CheckArgs {
     /// Experiment file (TOML).
     pub experiment: PathBuf,
+    #[command(flatten)]
+    pub experiment_args: ExperimentArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Run directory written by `spikemc run`.
+    pub out: PathBuf,
+    /// Override an `[analysis]` setting for this analysis, e.g.
+    /// analysis.transient_ms=100 (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Experiment file (TOML) of the ensemble run.
+    pub experiment: PathBuf,
+    /// Trial id to replay.
+    #[arg(long, value_name = "K")]
+    pub trial: u64,
+    /// Sweep point of the trial (default 0).
+    #[arg(long, value_name = "J", default_value_t = 0)]
+    pub point: u64,
+    /// Output directory (must not exist).
+    #[arg(short = 'o', long = "out", value_name = "OUT")]
+    pub out: PathBuf,
+    /// Replace OUT if it holds a previous spikemc run.
+    #[arg(long)]
+    pub overwrite: bool,
     #[command(flatten)]
     pub experiment_args: ExperimentArgs,
 }

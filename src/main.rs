@@ -22,6 +22,8 @@ fn main() {
     let result = match args.command {
         cli::Command::Run(a) => cmd::run::run(a),
         cli::Command::Check(a) => cmd::check::check(a),
+        cli::Command::Analyze(a) => cmd::analyze::analyze(a),
+        cli::Command::Replay(a) => cmd::replay::replay(a),
     };
     if let Err(Failure { code, error }) = result {
         eprintln!("error: {error:#}");

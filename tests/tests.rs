@@ -1,1 +1,9 @@
+//! Integration tests of the `spikemc` binary: one test binary, a tiny
+//! harness (fresh temp dir per test, the real binary, real files, real
+//! pandas/pyarrow/polars/DuckDB through `SPIKEMC_PYTHON`).
 
+mod harness;
+
+mod cli_errors;
+mod python;
+mod run;

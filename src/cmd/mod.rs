@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
+pub mod analyze;
 pub mod check;
 pub mod experiment;
+pub mod replay;
 pub mod run;
