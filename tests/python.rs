@@ -64,7 +64,7 @@ meta = json.loads(t.schema.metadata[b"spikemc"])
 assert meta["experiment"]["trials"] == 8
 p = pl.read_parquet(out + "/spikes/*.parquet")
 assert p.schema["t_ms"] == pl.Float64
-n = duckdb.sql(f"select count(*) from read_parquet('{out}/trials/*.parquet')").fetchone()[0]
+n = duckdb.sql(f"select count(*) from read_parquet('{out}/trials/*.parquet')").fetchall()[0][0]
 assert n == 8, n
 "#;
     run_python(code, &[d.path("OUT").to_str().unwrap()]);
