@@ -27,6 +27,16 @@ pub enum StoreError {
         "output directory {0} already exists: choose another -o, delete it, or pass --overwrite to replace a previous spikemc run"
     )]
     Exists(String),
+    /// The directory holds a run of a different experiment.
+    #[error(
+        "{dir} belongs to a different experiment ({detail}); use another -o, or the same experiment file and --set arguments"
+    )]
+    Mismatch {
+        /// The run directory.
+        dir: String,
+        /// The first difference found.
+        detail: String,
+    },
     /// The directory is not a spikemc run.
     #[error("{0} is not a spikemc run directory (no _run.json)")]
     NotARun(String),
@@ -49,6 +59,9 @@ impl StoreError {
 
     /// True when the user must change their command (exit code 2).
     pub fn is_user_error(&self) -> bool {
-        matches!(self, StoreError::Exists(_) | StoreError::NotARun(_))
+        matches!(
+            self,
+            StoreError::Exists(_) | StoreError::NotARun(_) | StoreError::Mismatch { .. }
+        )
     }
 }

@@ -8,6 +8,10 @@
 //!   (and `traces/`) part file per chunk.
 //! - [`write_batch`] / [`read_batches`]: one Parquet file, Snappy, with the
 //!   run's metadata on the Arrow schema (pyarrow and pandas show it).
+//! - [`for_each_trial`]: every trial of a run read back with its spikes, one
+//!   chunk at a time; [`analyze_run`] feeds them into one accumulator per
+//!   point ([`PointSpan`]) and [`write_analysis_tables`] writes
+//!   `summary.parquet`, `isi_hist.parquet`, `fano.parquet`, `psth.parquet`.
 //!
 //! Only this crate (and the binary) depend on arrow and parquet.
 #![deny(missing_docs)]
@@ -15,16 +19,23 @@
 mod atomic;
 mod error;
 mod parquet_io;
+mod reader;
 mod run_dir;
 mod schema;
 mod sink;
+mod tables;
 
 pub use atomic::{temp_path, write_atomically, write_bytes};
 pub use error::StoreError;
 pub use parquet_io::{read_batches, write_batch};
-pub use run_dir::{RUN_JSON, RunDir};
+pub use reader::{PointSpan, StoredTrial, for_each_trial, stored_run_meta};
+pub use run_dir::{RUN_JSON, RunDir, first_difference, parse_part_name};
 pub use schema::{
     META_KEY, PANDAS_ATTRS_KEY, TRACE_COLUMNS, input_column, spikes_schema, traces_schema,
     trials_schema,
 };
 pub use sink::ParquetSink;
+pub use tables::{
+    ANALYSIS_TABLES, AnalysisTables, analysis_batches, analysis_table_path, analyze_run,
+    fano_schema, isi_hist_schema, psth_schema, summary_schema, write_analysis_tables,
+};

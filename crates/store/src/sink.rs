@@ -32,7 +32,9 @@ impl ParquetSink {
         }
     }
 
-    /// Writes one chunk's three part files (traces only if it has any).
+    /// Writes one chunk's part files: spikes, traces (if any), then trials.
+    /// Each appears atomically; a chunk is complete once its trials part
+    /// exists.
     pub fn write(&self, chunk: &ChunkResult) -> Result<(), StoreError> {
         let p = chunk.point as i32;
         let n = chunk.trials.len();
@@ -74,11 +76,6 @@ impl ParquetSink {
                     .collect::<Int64Array>(),
             ));
         }
-        let path = self.dir.part_path("trials", chunk.point, chunk.chunk);
-        let batch = RecordBatch::try_new(self.trials.clone(), cols)
-            .map_err(|e| StoreError::format(&path, e))?;
-        write_batch(&path, &batch)?;
-
         let n_spikes: usize = trials.iter().map(|t| t.spikes_ms.len()).sum();
         let mut trial_ids = Vec::with_capacity(n_spikes);
         let mut times = Vec::with_capacity(n_spikes);
@@ -128,6 +125,13 @@ impl ParquetSink {
                 .map_err(|e| StoreError::format(&path, e))?;
             write_batch(&path, &batch)?;
         }
+
+        // The trials part is written last: its presence marks the chunk
+        // complete (resume and analyze rely on it).
+        let path = self.dir.part_path("trials", chunk.point, chunk.chunk);
+        let batch = RecordBatch::try_new(self.trials.clone(), cols)
+            .map_err(|e| StoreError::format(&path, e))?;
+        write_batch(&path, &batch)?;
         Ok(())
     }
 }
