@@ -28,7 +28,18 @@ pub enum Command {
     /// equal that trial's spikes in the ensemble run, bit for bit.
     #[command(after_help = REPLAY_EXAMPLES)]
     Replay(ReplayArgs),
+    /// Write a Slurm job array (one task per shard) and a dependent analyze
+    /// job into OUT/_slurm/.
+    #[command(after_help = SLURM_EXAMPLES)]
+    Slurm(SlurmArgs),
 }
+
+const SLURM_EXAMPLES: &str = "\
+Examples:
+  spikemc slurm experiments/inputs-5000.toml --shards 8 -o /scratch/n5000 --partition short --time 01:00:00
+  /scratch/n5000/_slurm/submit.sh          # submits the array, then analyze after every shard succeeded
+
+See docs/cluster.md.";
 
 const ANALYZE_EXAMPLES: &str = "\
 Examples:
@@ -45,6 +56,8 @@ Examples:
   spikemc run                                   # the question's experiment (1 mV/-4 mV jumps, 1000 x 1 s)
   spikemc run experiments/inputs-5000.toml -o out/n5000
   spikemc run experiments/question-as-meant.toml -o out/fast --trials 100 --set inputs.exc.rate_hz=20
+  spikemc run experiments/inputs-5000.toml -o out/n5000 --resume      # continue a killed run
+  spikemc run exp.toml -o /shared/out --shard 0/3                     # one of 3 processes (docs/cluster.md)
 
 Output: OUT/_run.json, OUT/trials/, OUT/spikes/, OUT/traces/ (see docs/outputs.md).
 Exit codes: 0 ok, 2 bad input (file, argument, existing OUT), 1 other failure.";
@@ -86,6 +99,14 @@ pub struct RunArgs {
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Run only shard I of N (0 <= I < N): the chunks c with c mod N = I.
+    /// Shards may run at once, into the same OUT; then `spikemc analyze OUT`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Continue a killed run in OUT: check the experiment is unchanged, skip
+    /// complete chunks, run the rest.
+    #[arg(long)]
+    pub resume: bool,
     #[command(flatten)]
     pub experiment_args: ExperimentArgs,
 }
@@ -124,6 +145,29 @@ pub struct ReplayArgs {
     /// Replace OUT if it holds a previous spikemc run.
     #[arg(long)]
     pub overwrite: bool,
+    #[command(flatten)]
+    pub experiment_args: ExperimentArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SlurmArgs {
+    /// Experiment file (TOML); its resolved form is frozen into OUT/_slurm/.
+    pub experiment: PathBuf,
+    /// Number of shards (array tasks); at most the number of chunks.
+    #[arg(long, value_name = "N")]
+    pub shards: u64,
+    /// Output directory shared by all shards (on a shared filesystem).
+    #[arg(short = 'o', long = "out", value_name = "OUT")]
+    pub out: PathBuf,
+    /// Slurm partition.
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// Slurm time limit per task, e.g. 02:00:00.
+    #[arg(long)]
+    pub time: Option<String>,
+    /// CPUs per task (= spikemc threads per shard).
+    #[arg(long, default_value_t = 2)]
+    pub cpus_per_task: u32,
     #[command(flatten)]
     pub experiment_args: ExperimentArgs,
 }

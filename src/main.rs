@@ -24,6 +24,7 @@ fn main() {
         cli::Command::Check(a) => cmd::check::check(a),
         cli::Command::Analyze(a) => cmd::analyze::analyze(a),
         cli::Command::Replay(a) => cmd::replay::replay(a),
+        cli::Command::Slurm(a) => cmd::slurm::slurm(a),
     };
     if let Err(Failure { code, error }) = result {
         eprintln!("error: {error:#}");

@@ -4,6 +4,8 @@
 
 mod harness;
 
+mod analysis;
 mod cli_errors;
 mod python;
 mod run;
+mod scale;

@@ -5,3 +5,5 @@ pub mod check;
 pub mod experiment;
 pub mod replay;
 pub mod run;
+pub mod shard;
+pub mod slurm;

@@ -6,7 +6,7 @@ use crate::error::SpecError;
 use crate::path::{self, Assignment};
 use crate::seeding;
 use crate::spec::{AnalysisSpec, ExperimentSpec, NeuronSpec};
-use spikemc_analysis::AnalysisConfig;
+use spikemc_analysis::{AnalysisConfig, AnalysisError};
 use spikemc_core::{HhState, ParamError, Protocol, ProtocolSpec};
 use toml::{Table, Value};
 
@@ -44,6 +44,9 @@ pub struct Point {
     pub values: Vec<(String, Value)>,
     /// The prepared protocol of this point.
     pub protocol: Protocol,
+    /// Statistics settings of this point: [`Plan::analysis`] unless `analysis.*` is
+    /// swept. Valid for a trial over `[0, protocol.duration_ms())`.
+    pub analysis: AnalysisConfig,
 }
 
 /// A block of consecutive trials of one point: the unit of writing.
@@ -109,9 +112,7 @@ impl Plan {
             }
         }
         let analysis = analysis_config(&spec.analysis);
-        analysis
-            .validate()
-            .map_err(|e| SpecError::invalid("analysis", e.to_string()))?;
+        analysis.validate().map_err(|e| analysis_error(e, None))?;
 
         // Sweep: the cartesian product of the listed values, last key fastest.
         let mut base = tree;
@@ -168,10 +169,18 @@ impl Plan {
                 from_tree(&t, &format!("sweep point {j}"))?
             };
             let protocol = protocol_of(&point_spec)?;
+            // The settings that depend on the trial length (transient, PSTH bins) are
+            // checked per point: `duration_ms` and `analysis.*` may be swept.
+            let point_analysis = analysis_config(&point_spec.analysis);
+            point_analysis
+                .validate()
+                .and_then(|()| point_analysis.validate_span(0.0, protocol.duration_ms()))
+                .map_err(|e| analysis_error(e, (!values.is_empty()).then_some(j)))?;
             points.push(Point {
                 index: j as u32,
                 values,
                 protocol,
+                analysis: point_analysis,
             });
         }
 
@@ -297,6 +306,25 @@ fn analysis_config(a: &AnalysisSpec) -> AnalysisConfig {
         psth_bin_ms: a.psth_bin_ms,
         confidence: a.confidence,
     }
+}
+
+/// An invalid `[analysis]` setting as a spec error naming its key (the trial length,
+/// which the analysis checks as `t_stop_ms`, is `duration_ms` in the experiment).
+fn analysis_error(e: AnalysisError, point: Option<u64>) -> SpecError {
+    let AnalysisError::InvalidConfig {
+        field,
+        value,
+        allowed,
+    } = &e
+    else {
+        return SpecError::invalid("analysis", e.to_string());
+    };
+    let key = match *field {
+        "t_stop_ms" => "duration_ms".to_string(),
+        f => format!("analysis.{f}"),
+    };
+    let at = point.map_or(String::new(), |j| format!(" at sweep point {j}"));
+    SpecError::invalid(&key, format!("{value}{at} is invalid: {allowed}"))
 }
 
 fn protocol_of(spec: &ExperimentSpec) -> Result<Protocol, SpecError> {

@@ -19,6 +19,7 @@
 mod atomic;
 mod error;
 mod parquet_io;
+mod points;
 mod reader;
 mod run_dir;
 mod schema;
@@ -27,8 +28,9 @@ mod tables;
 
 pub use atomic::{temp_path, write_atomically, write_bytes};
 pub use error::StoreError;
+pub use points::{POINTS_FILE, write_points};
 pub use parquet_io::{read_batches, write_batch};
-pub use reader::{PointSpan, StoredTrial, for_each_trial, stored_run_meta};
+pub use reader::{PointSpan, StoredTrial, file_run_meta, for_each_trial, stored_run_meta};
 pub use run_dir::{RUN_JSON, RunDir, first_difference, parse_part_name};
 pub use schema::{
     META_KEY, PANDAS_ATTRS_KEY, TRACE_COLUMNS, input_column, spikes_schema, traces_schema,
