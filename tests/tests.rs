@@ -9,3 +9,4 @@ mod cli_errors;
 mod python;
 mod run;
 mod scale;
+mod bad_inputs;

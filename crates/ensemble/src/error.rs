@@ -44,7 +44,7 @@ impl SpecError {
 #[non_exhaustive]
 pub enum RunError {
     /// A trial failed numerically; the run stops (nothing half-written).
-    #[error("point {point}, trial {trial} (seed {seed}): {source}")]
+    #[error("point {point}, trial {trial} (seed {seed})")]
     Trial {
         /// Sweep point.
         point: u32,

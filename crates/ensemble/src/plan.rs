@@ -192,10 +192,11 @@ impl Plan {
 
         let dt = spec.dt_ms;
         let stride = spec.record.interval_ms / dt;
-        if !(spec.record.interval_ms > 0.0)
+        // The interval matters only when some trial is recorded.
+        let bad_interval = !(spec.record.interval_ms > 0.0)
             || (stride - stride.round()).abs() > 1e-6 * stride
-            || stride.round() < 1.0
-        {
+            || stride.round() < 1.0;
+        if !spec.record.trials.is_empty() && bad_interval {
             return Err(ParamError::new(
                 "record.interval_ms",
                 spec.record.interval_ms,
@@ -219,6 +220,7 @@ impl Plan {
         }
         record_trials.sort_unstable();
         record_trials.dedup();
+        let record_stride = if record_trials.is_empty() { 1 } else { stride.round() as u64 };
 
         let chunk = spec.run.chunk_trials;
         let mut chunks = Vec::new();
@@ -249,7 +251,7 @@ impl Plan {
             chunks,
             analysis,
             record_trials,
-            record_stride: stride.round() as u64,
+            record_stride,
         })
     }
 
