@@ -130,7 +130,7 @@ ids = {"point", "trial"}
 i32 = {"n_spikes"}
 i64 = {"n_trials", "n_trials_silent", "n_spikes_total", "count", "n_windows", "n_counts",
        "n_input_exc", "n_input_inh"}
-tables = {t: (f"{out}/{t}.parquet", f"{out}/{t}.parquet") for t in ["summary", "isi_hist", "fano", "psth"]}
+tables = {t: (f"{out}/{t}.parquet", f"{out}/{t}.parquet") for t in ["summary", "isi_hist", "fano", "psth", "points"]}
 tables.update({t: (f"{out}/{t}", f"{out}/{t}/*.parquet") for t in ["trials", "spikes", "traces"]})
 def kind(name):
     return "int32" if name in ids or name in i32 else "int64" if name in i64 else "float64"

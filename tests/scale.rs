@@ -24,7 +24,11 @@ fn rows(out: &Path, table: &str) -> Vec<Vec<u64>> {
                 } else if let Some(a) = any.downcast_ref::<Int64Array>() {
                     a.value(i) as u64
                 } else if let Some(a) = any.downcast_ref::<Float64Array>() {
-                    if a.is_null(i) { u64::MAX } else { a.value(i).to_bits() }
+                    if a.is_null(i) {
+                        u64::MAX
+                    } else {
+                        a.value(i).to_bits()
+                    }
                 } else {
                     panic!("unexpected column type {:?}", c.data_type())
                 };
@@ -40,8 +44,17 @@ fn rows(out: &Path, table: &str) -> Vec<Vec<u64>> {
 fn assert_same_dataset(a: &Path, b: &Path) {
     for table in ["trials", "spikes", "traces"] {
         let (x, y) = (rows(a, table), rows(b, table));
-        assert!(!x.is_empty() || table == "traces", "{table} is empty in {}", a.display());
-        assert!(x == y, "{table} differs between {} and {}", a.display(), b.display());
+        assert!(
+            !x.is_empty() || table == "traces",
+            "{table} is empty in {}",
+            a.display()
+        );
+        assert!(
+            x == y,
+            "{table} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
     }
 }
 
@@ -53,9 +66,12 @@ fn analysis_tables(out: &Path) -> Vec<Vec<RecordBatch>> {
 }
 
 fn experiment(d: &Dir, trials: u32, chunk: u32) -> String {
-    let text = small_experiment(trials, 200.0).replace("chunk_trials = 16", &format!("chunk_trials = {chunk}"))
+    let text = small_experiment(trials, 200.0)
+        .replace("chunk_trials = 16", &format!("chunk_trials = {chunk}"))
         + "\n[record]\ntrials = [0, 5]\n";
-    d.write(&format!("e{trials}-{chunk}.toml"), &text).display().to_string()
+    d.write(&format!("e{trials}-{chunk}.toml"), &text)
+        .display()
+        .to_string()
 }
 
 #[test]
@@ -64,7 +80,8 @@ fn two_chunk_sizes_give_identical_datasets() {
     // Same experiment except run.chunk_trials (which never changes results).
     let e = experiment(&d, 60, 7);
     d.spikemc(&["run", &e, "-o", "a", "-q"]).ok();
-    d.spikemc(&["run", &e, "-o", "b", "-q", "--set", "run.chunk_trials=1000"]).ok();
+    d.spikemc(&["run", &e, "-o", "b", "-q", "--set", "run.chunk_trials=1000"])
+        .ok();
     assert_same_dataset(&d.path("a"), &d.path("b"));
     assert_eq!(analysis_tables(&d.path("a")), analysis_tables(&d.path("b")));
 }
@@ -78,39 +95,76 @@ fn three_concurrent_shards_plus_analyze_equal_one_run() {
     let children: Vec<_> = (0..3)
         .map(|i| {
             Command::new(env!("CARGO_BIN_EXE_spikemc"))
-                .args(["run", &e, "-o", "sharded", "-q", "--threads", "1", "--shard", &format!("{i}/3")])
+                .args([
+                    "run",
+                    &e,
+                    "-o",
+                    "sharded",
+                    "-q",
+                    "--threads",
+                    "1",
+                    "--shard",
+                    &format!("{i}/3"),
+                ])
                 .current_dir(d.tmp.path())
                 .output()
                 .expect("spawn shard")
         })
         .collect();
     for (i, c) in children.iter().enumerate() {
-        assert!(c.status.success(), "shard {i}: {}", String::from_utf8_lossy(&c.stderr));
+        assert!(
+            c.status.success(),
+            "shard {i}: {}",
+            String::from_utf8_lossy(&c.stderr)
+        );
     }
     d.spikemc(&["analyze", "sharded"]).ok();
     assert_same_dataset(&d.path("one"), &d.path("sharded"));
-    assert_eq!(analysis_tables(&d.path("one")), analysis_tables(&d.path("sharded")));
+    assert_eq!(
+        analysis_tables(&d.path("one")),
+        analysis_tables(&d.path("sharded"))
+    );
 }
 
 #[test]
 fn incomplete_shard_set_names_the_missing_chunks() {
     let d = Dir::new();
     let e = experiment(&d, 60, 7); // 9 chunks: shard 1/3 runs chunks 1, 4, 7
-    d.spikemc(&["run", &e, "-o", "part", "-q", "--shard", "0/3"]).ok();
-    d.spikemc(&["run", &e, "-o", "part", "-q", "--shard", "2/3"]).ok();
+    d.spikemc(&["run", &e, "-o", "part", "-q", "--shard", "0/3"])
+        .ok();
+    d.spikemc(&["run", &e, "-o", "part", "-q", "--shard", "2/3"])
+        .ok();
     let r = d.spikemc(&["analyze", "part"]).ok();
-    assert!(r.stderr().contains("missing") && r.stderr().contains("1, 4, 7"), "{}", r.stderr());
+    assert!(
+        r.stderr().contains("missing") && r.stderr().contains("1, 4, 7"),
+        "{}",
+        r.stderr()
+    );
 }
 
 #[test]
 fn shard_of_a_different_experiment_is_refused() {
     let d = Dir::new();
     let e = experiment(&d, 60, 7);
-    d.spikemc(&["run", &e, "-o", "out", "-q", "--shard", "0/2"]).ok();
-    let r = d.spikemc(&["run", &e, "-o", "out", "-q", "--shard", "1/2", "--set", "inputs.exc.rate_hz=11"]).code_is(2);
+    d.spikemc(&["run", &e, "-o", "out", "-q", "--shard", "0/2"])
+        .ok();
+    let r = d
+        .spikemc(&[
+            "run",
+            &e,
+            "-o",
+            "out",
+            "-q",
+            "--shard",
+            "1/2",
+            "--set",
+            "inputs.exc.rate_hz=11",
+        ])
+        .code_is(2);
     assert!(r.stderr().contains("inputs.exc.rate_hz"), "{}", r.stderr());
     for bad in ["3/3", "1", "a/b", "0/0"] {
-        d.spikemc(&["run", &e, "-o", "x", "-q", "--shard", bad]).code_is(2);
+        d.spikemc(&["run", &e, "-o", "x", "-q", "--shard", bad])
+            .code_is(2);
     }
 }
 
@@ -128,7 +182,9 @@ fn run_killed_with_sigkill_then_resumed_equals_uninterrupted_run() {
     let trials_dir = d.path("killed/trials");
     let t0 = std::time::Instant::now();
     loop {
-        let n = std::fs::read_dir(&trials_dir).map(|r| r.count()).unwrap_or(0);
+        let n = std::fs::read_dir(&trials_dir)
+            .map(|r| r.count())
+            .unwrap_or(0);
         if n >= 3 || t0.elapsed().as_secs() > 120 {
             break;
         }
@@ -136,16 +192,28 @@ fn run_killed_with_sigkill_then_resumed_equals_uninterrupted_run() {
     }
     child.kill().expect("SIGKILL");
     child.wait().unwrap();
-    let done = spikemc_store::RunDir::open(&d.path("killed")).unwrap().complete_chunks().unwrap().len();
-    assert!(done < 40, "the run finished before it could be killed ({done} chunks)");
+    let done = spikemc_store::RunDir::open(&d.path("killed"))
+        .unwrap()
+        .complete_chunks()
+        .unwrap()
+        .len();
+    assert!(
+        done < 40,
+        "the run finished before it could be killed ({done} chunks)"
+    );
     // Every visible part file is complete (readable), whatever was cut off.
     for table in ["trials", "spikes", "traces"] {
         read_table(&d.path("killed"), table);
     }
-    let r = d.spikemc(&["run", &e, "-o", "killed", "-q", "--resume"]).ok();
+    let r = d
+        .spikemc(&["run", &e, "-o", "killed", "-q", "--resume"])
+        .ok();
     assert!(r.stdout().contains("resum"), "{}", r.stdout());
     assert_same_dataset(&d.path("whole"), &d.path("killed"));
-    assert_eq!(analysis_tables(&d.path("whole")), analysis_tables(&d.path("killed")));
+    assert_eq!(
+        analysis_tables(&d.path("whole")),
+        analysis_tables(&d.path("killed"))
+    );
 }
 
 #[test]
@@ -153,7 +221,18 @@ fn resume_with_a_changed_experiment_is_refused() {
     let d = Dir::new();
     let e = experiment(&d, 20, 7);
     d.spikemc(&["run", &e, "-o", "out", "-q"]).ok();
-    let r = d.spikemc(&["run", &e, "-o", "out", "-q", "--resume", "--set", "dt_ms=0.02"]).code_is(2);
+    let r = d
+        .spikemc(&[
+            "run",
+            &e,
+            "-o",
+            "out",
+            "-q",
+            "--resume",
+            "--set",
+            "dt_ms=0.02",
+        ])
+        .code_is(2);
     assert!(r.stderr().contains("dt_ms"), "{}", r.stderr());
     // Resuming a complete run is a no-op that says so.
     let r = d.spikemc(&["run", &e, "-o", "out", "-q", "--resume"]).ok();
@@ -163,9 +242,11 @@ fn resume_with_a_changed_experiment_is_refused() {
 #[test]
 fn sweep_over_input_rate_writes_points_and_per_point_summaries() {
     let d = Dir::new();
-    let text = small_experiment(12, 200.0) + "\n[sweep]\n\"inputs.exc.rate_hz\" = [5.0, 10.0, 40.0]\n";
+    let text =
+        small_experiment(12, 200.0) + "\n[sweep]\n\"inputs.exc.rate_hz\" = [5.0, 10.0, 40.0]\n";
     let e = d.write("sweep.toml", &text);
-    d.spikemc(&["run", e.to_str().unwrap(), "-o", "out", "-q"]).ok();
+    d.spikemc(&["run", e.to_str().unwrap(), "-o", "out", "-q"])
+        .ok();
     let code = r#"
 import sys, pandas as pd
 out = sys.argv[1]
@@ -199,9 +280,22 @@ fn slurm_job_array_on_localhost_equals_single_process_run() {
     let d = Dir::new();
     let e = experiment(&d, 60, 7);
     d.spikemc(&["run", &e, "-o", "one", "-q"]).ok();
-    d.spikemc(&["slurm", &e, "--shards", "3", "-o", "cluster", "--cpus-per-task", "1"]).ok();
+    d.spikemc(&[
+        "slurm",
+        &e,
+        "--shards",
+        "3",
+        "-o",
+        "cluster",
+        "--cpus-per-task",
+        "1",
+    ])
+    .ok();
     let submit = d.path("cluster/_slurm/submit.sh");
-    let out = Command::new(&submit).arg("--wait").output().expect("submit.sh");
+    let out = Command::new(&submit)
+        .arg("--wait")
+        .output()
+        .expect("submit.sh");
     assert!(
         out.status.success(),
         "submit.sh failed:\n{}\n{}",
@@ -209,7 +303,19 @@ fn slurm_job_array_on_localhost_equals_single_process_run() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_same_dataset(&d.path("one"), &d.path("cluster"));
-    assert_eq!(analysis_tables(&d.path("one")), analysis_tables(&d.path("cluster")));
-    let logs: Vec<_> = std::fs::read_dir(d.path("cluster/_slurm")).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert!(logs.iter().filter(|n| n.to_string_lossy().starts_with("shard-")).count() == 3, "{logs:?}");
+    assert_eq!(
+        analysis_tables(&d.path("one")),
+        analysis_tables(&d.path("cluster"))
+    );
+    let logs: Vec<_> = std::fs::read_dir(d.path("cluster/_slurm"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        logs.iter()
+            .filter(|n| n.to_string_lossy().starts_with("shard-"))
+            .count()
+            == 3,
+        "{logs:?}"
+    );
 }

@@ -5,8 +5,8 @@
 mod harness;
 
 mod analysis;
+mod bad_inputs;
 mod cli_errors;
 mod python;
 mod run;
 mod scale;
-mod bad_inputs;

@@ -214,5 +214,10 @@ fn num(x: f64) -> String {
 /// Planned chunks whose trials part (written last) is not on disk, by index.
 fn missing_chunks(dir: &RunDir, plan: &Plan) -> Result<Vec<u32>, Failure> {
     let done = dir.complete_chunks()?;
-    Ok(plan.chunks.iter().filter(|c| !done.contains(&(c.point, c.index))).map(|c| c.index).collect())
+    Ok(plan
+        .chunks
+        .iter()
+        .filter(|c| !done.contains(&(c.point, c.index)))
+        .map(|c| c.index)
+        .collect())
 }

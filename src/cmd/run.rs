@@ -57,10 +57,20 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
 
     // This process's chunks: its shard's, minus those already complete.
     let mine = shard.map_or_else(|| plan.chunks.clone(), |s| s.select(&plan.chunks));
-    let done = if joining { dir.complete_chunks()? } else { Default::default() };
-    let todo: Vec<_> = mine.into_iter().filter(|c| !done.contains(&(c.point, c.index))).collect();
+    let done = if joining {
+        dir.complete_chunks()?
+    } else {
+        Default::default()
+    };
+    let todo: Vec<_> = mine
+        .into_iter()
+        .filter(|c| !done.contains(&(c.point, c.index)))
+        .collect();
     if joining {
-        let what = shard.map_or_else(|| "run".to_string(), |s| format!("shard {}/{}", s.index, s.count));
+        let what = shard.map_or_else(
+            || "run".to_string(),
+            |s| format!("shard {}/{}", s.index, s.count),
+        );
         println!(
             "{what} of {}: {} chunk(s) already complete, {} chunk(s) to run (resuming where they stop)",
             out.display(),

@@ -14,7 +14,11 @@ pub struct Shard {
 impl Shard {
     /// Parses `I/N` with 0 <= I < N.
     pub fn parse(text: &str) -> Result<Self, Failure> {
-        let bad = || Failure::input(anyhow!("--shard = {text:?} is not I/N with 0 <= I < N (e.g. --shard 0/3)"));
+        let bad = || {
+            Failure::input(anyhow!(
+                "--shard = {text:?} is not I/N with 0 <= I < N (e.g. --shard 0/3)"
+            ))
+        };
         let (i, n) = text.split_once('/').ok_or_else(bad)?;
         let index: u32 = i.trim().parse().map_err(|_| bad())?;
         let count: u32 = n.trim().parse().map_err(|_| bad())?;
@@ -26,6 +30,10 @@ impl Shard {
 
     /// This shard's chunks.
     pub fn select(&self, chunks: &[Chunk]) -> Vec<Chunk> {
-        chunks.iter().filter(|c| c.index % self.count == self.index).copied().collect()
+        chunks
+            .iter()
+            .filter(|c| c.index % self.count == self.index)
+            .copied()
+            .collect()
     }
 }

@@ -24,7 +24,9 @@ pub fn slurm(args: SlurmArgs) -> Result<(), Failure> {
         )));
     }
     if args.cpus_per_task == 0 {
-        return Err(Failure::input(anyhow!("--cpus-per-task = 0 is out of range: must be >= 1")));
+        return Err(Failure::input(anyhow!(
+            "--cpus-per-task = 0 is out of range: must be >= 1"
+        )));
     }
     if args.out.join(spikemc_store::RUN_JSON).exists() {
         return Err(Failure::input(anyhow!(
@@ -33,16 +35,22 @@ pub fn slurm(args: SlurmArgs) -> Result<(), Failure> {
         )));
     }
     let dir = args.out.join("_slurm");
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display())).map_err(Failure::other)?;
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("creating {}", dir.display()))
+        .map_err(Failure::other)?;
     let out = absolute(&args.out)?;
     let dir = absolute(&dir)?;
-    let exe = std::env::current_exe().context("locating the spikemc binary").map_err(Failure::other)?;
+    let exe = std::env::current_exe()
+        .context("locating the spikemc binary")
+        .map_err(Failure::other)?;
 
     let frozen = dir.join("experiment.toml");
     let text = format!(
         "# Resolved experiment written by `spikemc slurm` from {} (every default and --set applied).\n{}",
         args.experiment.display(),
-        toml::to_string(&plan.spec).context("serialising the experiment").map_err(Failure::other)?
+        toml::to_string(&plan.spec)
+            .context("serialising the experiment")
+            .map_err(Failure::other)?
     );
     write(&frozen, &text)?;
 
@@ -104,7 +112,9 @@ pub fn slurm(args: SlurmArgs) -> Result<(), Failure> {
 }
 
 fn absolute(p: &Path) -> Result<PathBuf, Failure> {
-    std::path::absolute(p).with_context(|| format!("resolving {}", p.display())).map_err(Failure::other)
+    std::path::absolute(p)
+        .with_context(|| format!("resolving {}", p.display()))
+        .map_err(Failure::other)
 }
 
 fn write(path: &Path, text: &str) -> Result<(), Failure> {

@@ -14,6 +14,12 @@ use toml::{Table, Value};
 /// the output (R and pandas read them without surprises).
 pub const MAX_ID: u64 = i32::MAX as u64;
 
+/// Largest number of sweep points.
+pub const MAX_POINTS: u64 = 1_000_000;
+
+/// Largest number of chunks (part files per table) of a run.
+pub const MAX_CHUNKS: u64 = 10_000_000;
+
 /// A validated experiment, ready to run.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -143,10 +149,22 @@ impl Plan {
             }
         }
         let n_points: u64 = axes.iter().map(|(_, v)| v.len() as u64).product();
-        if n_points > MAX_ID {
+        if n_points > MAX_POINTS {
             return Err(SpecError::invalid(
                 "sweep",
-                format!("{n_points} points: at most {MAX_ID}"),
+                format!("{n_points} points is out of range: at most {MAX_POINTS}"),
+            ));
+        }
+        // Each chunk is a small plan entry (and a part file): bound their
+        // number before building anything.
+        let n_chunks = n_points * spec.trials.div_ceil(spec.run.chunk_trials);
+        if n_chunks > MAX_CHUNKS {
+            return Err(SpecError::invalid(
+                "run.chunk_trials",
+                format!(
+                    "run.chunk_trials = {} makes {n_chunks} chunks (points × trials / chunk_trials): at most {MAX_CHUNKS}; raise run.chunk_trials",
+                    spec.run.chunk_trials
+                ),
             ));
         }
         let mut points = Vec::with_capacity(n_points as usize);
@@ -220,7 +238,11 @@ impl Plan {
         }
         record_trials.sort_unstable();
         record_trials.dedup();
-        let record_stride = if record_trials.is_empty() { 1 } else { stride.round() as u64 };
+        let record_stride = if record_trials.is_empty() {
+            1
+        } else {
+            stride.round() as u64
+        };
 
         let chunk = spec.run.chunk_trials;
         let mut chunks = Vec::new();

@@ -8,7 +8,8 @@ use crate::plan::{Chunk, Plan};
 use crate::record::{ChunkResult, TrialRecord};
 use rayon::prelude::*;
 use spikemc_analysis::trial_stats;
-use spikemc_core::{Trace, TrialOutput, run_trial};
+use spikemc_core::lanes::{LANES, run_trials};
+use spikemc_core::{Method, Protocol, Trace, TrialOutput, run_trial};
 use std::sync::mpsc::sync_channel;
 
 /// Receives finished chunks, in plan order, on the writer thread.
@@ -39,30 +40,107 @@ pub fn simulate_trial(
         seed: plan.spec.seed,
         source,
     })?;
-    Ok(TrialRecord {
+    Ok(record(protocol, trial, out, trace.then_some(buf)))
+}
+
+fn record(protocol: &Protocol, trial: u32, out: &TrialOutput, trace: Option<Trace>) -> TrialRecord {
+    TrialRecord {
         trial,
         stats: trial_stats(&out.spikes_ms, 0.0, protocol.duration_ms()),
         spikes_ms: out.spikes_ms.clone(),
         input_counts: out.input_counts.clone(),
-        trace: trace.then_some(buf),
-    })
+        trace,
+    }
 }
 
-/// Simulates one chunk in parallel (on the current rayon pool).
+/// Work items of a chunk: blocks of untraced trials for the lanes engine,
+/// and single traced trials.
+enum Work {
+    Block(Vec<u32>),
+    Single(u32),
+}
+
+/// Splits `n` trials starting at `first` into work items: traced trials
+/// alone; the others, for a method with a lanes engine, into near-equal
+/// blocks of at most [`LANES`] trials (equal blocks keep both threads busy
+/// to the end of a chunk), else one by one.
+fn work_items(plan: &Plan, method: Method, first: u32, n: u32) -> Vec<Work> {
+    let traced = |t: &u32| plan.record_trials.binary_search(t).is_ok();
+    let mut items: Vec<Work> = (first..first + n)
+        .filter(traced)
+        .map(Work::Single)
+        .collect();
+    let plain: Vec<u32> = (first..first + n).filter(|t| !traced(t)).collect();
+    if method.has_lanes() {
+        let n_blocks = plain.len().div_ceil(LANES).max(1);
+        let size = plain.len().div_ceil(n_blocks).max(1);
+        items.extend(plain.chunks(size).map(|b| Work::Block(b.to_vec())));
+    } else {
+        items.extend(plain.into_iter().map(Work::Single));
+    }
+    items
+}
+
+/// Simulates one chunk in parallel (on the current rayon pool). Untraced
+/// trials of a lanes method run in blocks on the lanes engine, the others
+/// one by one through [`simulate_trial`]; every trial's result is the same
+/// either way (its own streams, per-lane arithmetic), and the records come
+/// back in trial order.
 pub fn simulate_chunk(
     plan: &Plan,
     chunk: &Chunk,
     on_trial: &(dyn Fn() + Sync),
 ) -> Result<ChunkResult, RunError> {
-    let trials = (chunk.first_trial..chunk.first_trial + chunk.n_trials)
+    let protocol = &plan.points[chunk.point as usize].protocol;
+    let items = work_items(plan, protocol.method(), chunk.first_trial, chunk.n_trials);
+    let done: Vec<Vec<Result<TrialRecord, RunError>>> = items
         .into_par_iter()
-        .map_init(TrialOutput::default, |out, trial| {
-            let traced = plan.record_trials.binary_search(&trial).is_ok();
-            let r = simulate_trial(plan, chunk.point, trial, traced, out);
-            on_trial();
-            r
+        .map(|item| match item {
+            Work::Single(trial) => {
+                let traced = plan.record_trials.binary_search(&trial).is_ok();
+                let r = simulate_trial(
+                    plan,
+                    chunk.point,
+                    trial,
+                    traced,
+                    &mut TrialOutput::default(),
+                );
+                on_trial();
+                vec![r]
+            }
+            Work::Block(trials) => {
+                let mut rngs: Vec<_> = trials
+                    .iter()
+                    .flat_map(|&t| plan.streams(chunk.point, t))
+                    .collect();
+                let mut outs = vec![TrialOutput::default(); trials.len()];
+                let res = run_trials(protocol, &mut rngs, &mut outs);
+                trials
+                    .iter()
+                    .zip(outs)
+                    .zip(res)
+                    .map(|((&trial, out), r)| {
+                        on_trial();
+                        r.map(|()| record(protocol, trial, &out, None))
+                            .map_err(|source| RunError::Trial {
+                                point: chunk.point,
+                                trial,
+                                seed: plan.spec.seed,
+                                source,
+                            })
+                    })
+                    .collect()
+            }
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect();
+    let mut trials = done.into_iter().flatten().collect::<Vec<_>>();
+    trials.sort_by_key(|r| match r {
+        Ok(rec) => rec.trial,
+        Err(RunError::Trial { trial, .. }) => *trial,
+        Err(_) => u32::MAX,
+    });
+    // The first failing trial in trial order is the one reported.
+    let trials = trials.into_iter().collect::<Result<Vec<_>, _>>()?;
     Ok(ChunkResult {
         chunk: chunk.index,
         point: chunk.point,
