@@ -319,3 +319,47 @@ fn slurm_job_array_on_localhost_equals_single_process_run() {
         "{logs:?}"
     );
 }
+
+#[test]
+fn write_failure_leaves_no_partial_file_and_resume_completes() {
+    // SPIKEMC_FAULT_WRITES_OK=N makes every Parquet write after the first N
+    // fail with ENOSPC once its temporary file is written (a full disk).
+    let d = Dir::new();
+    let e = experiment(&d, 60, 7); // 9 chunks × (spikes, traces?, trials)
+    d.spikemc(&["run", &e, "-o", "whole", "-q"]).ok();
+    let out = Command::new(env!("CARGO_BIN_EXE_spikemc"))
+        .args(["run", &e, "-o", "full", "-q", "--threads", "1"])
+        .env("SPIKEMC_FAULT_WRITES_OK", "5")
+        .current_dir(d.tmp.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("No space left on device") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("error:").count(), 1, "{stderr}");
+    for sub in ["trials", "spikes", "traces"] {
+        for entry in std::fs::read_dir(d.path("full").join(sub)).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(name.starts_with("part-"), "leftover {sub}/{name}");
+        }
+        read_table(&d.path("full"), sub); // every visible part is complete
+    }
+    let done = spikemc_store::RunDir::open(&d.path("full"))
+        .unwrap()
+        .complete_chunks()
+        .unwrap()
+        .len();
+    assert!(
+        done < 9,
+        "the failure must have stopped the run ({done} chunks complete)"
+    );
+    d.spikemc(&["run", &e, "-o", "full", "-q", "--resume"]).ok();
+    assert_same_dataset(&d.path("whole"), &d.path("full"));
+    assert_eq!(
+        analysis_tables(&d.path("whole")),
+        analysis_tables(&d.path("full"))
+    );
+}

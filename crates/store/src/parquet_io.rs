@@ -26,12 +26,41 @@ pub fn write_batch(path: &Path, batch: &RecordBatch) -> Result<(), StoreError> {
         let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props))
             .map_err(|e| StoreError::format(path, e))?;
         w.write(batch).map_err(|e| StoreError::format(path, e))?;
-        Ok(w.into_inner().map_err(|e| StoreError::format(path, e))?)
+        let file = w.into_inner().map_err(|e| StoreError::format(path, e))?;
+        fault::maybe_fail()?;
+        Ok(file)
     })
     .map_err(|e| match e {
         Wrapped::Store(s) => s,
         Wrapped::Io(io) => StoreError::io(path, io),
     })
+}
+
+/// Fault injection for the write-failure tests: with
+/// `SPIKEMC_FAULT_WRITES_OK=N` in the environment, every Parquet write
+/// after the first N fails with ENOSPC ("No space left on device") after
+/// its temporary file has been written, exactly where a full disk would
+/// surface. Unset (always, outside tests), it costs one atomic load per file.
+mod fault {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    static LIMIT: OnceLock<Option<u64>> = OnceLock::new();
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+
+    pub fn maybe_fail() -> std::io::Result<()> {
+        let limit = *LIMIT.get_or_init(|| {
+            std::env::var("SPIKEMC_FAULT_WRITES_OK")
+                .ok()
+                .and_then(|v| v.parse().ok())
+        });
+        match limit {
+            Some(n) if WRITES.fetch_add(1, Ordering::SeqCst) >= n => {
+                Err(std::io::Error::from_raw_os_error(28))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Reads every batch of one Parquet file.
