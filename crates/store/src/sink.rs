@@ -102,7 +102,7 @@ impl ParquetSink {
         if !traced.is_empty() {
             let len: usize = traced.iter().map(|(_, tr)| tr.len()).sum();
             let mut ids = Vec::with_capacity(len);
-            let mut columns: Vec<Vec<f64>> = vec![Vec::with_capacity(len); 9];
+            let mut columns: Vec<Vec<f64>> = (0..9).map(|_| Vec::with_capacity(len)).collect();
             for (trial, tr) in &traced {
                 ids.extend(std::iter::repeat_n(*trial as i32, tr.len()));
                 for (c, src) in columns.iter_mut().zip([
