@@ -9,7 +9,8 @@
 //! ```
 //!
 //! Fixtures: `-o existing` names a directory that exists; `-o previous`
-//! names a complete run of the unmodified base experiment.
+//! names a complete run of the unmodified base experiment; `afile` is a
+//! regular file, so `-o afile/out` cannot be created (even by root).
 
 use crate::harness::Dir;
 use std::path::Path;
@@ -43,6 +44,7 @@ fn check_case(path: &Path) -> Result<(), String> {
     let code: i32 = header("exit").first().map_or(2, |c| c.parse().unwrap());
     let d = Dir::new();
     std::fs::create_dir(d.path("existing")).unwrap();
+    std::fs::write(d.path("afile"), "a file where a directory is needed").unwrap();
     let base = d.write("base.toml", BASE);
     d.spikemc(&["run", base.to_str().unwrap(), "-o", "previous", "-q"])
         .ok();
@@ -65,6 +67,14 @@ fn check_case(path: &Path) -> Result<(), String> {
         if !stderr.contains(n.as_str()) {
             return Err(format!("stderr lacks {n:?}:\n{stderr}"));
         }
+    }
+    // One message, and no part of it repeated (an error chain printed twice).
+    let first_line = stderr.lines().next().unwrap_or("");
+    let parts: Vec<&str> = first_line.split(": ").collect();
+    if parts.windows(2).any(|w| w[0] == w[1])
+        || parts.iter().filter(|p| p.contains("os error")).count() > 1
+    {
+        return Err(format!("a repeated message:\n{stderr}"));
     }
     if stderr.matches("error:").count() != 1 {
         return Err(format!("expected exactly one error message:\n{stderr}"));

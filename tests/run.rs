@@ -211,3 +211,59 @@ fn replay_reproduces_ensemble_trials_bit_for_bit() {
     d.spikemc(&["replay", e, "--trial", "0", "--point", "1", "-o", "bad"])
         .code_is(2);
 }
+
+#[test]
+fn replay_is_bit_exact_at_every_sweep_point() {
+    // Points have their own streams (point is part of the key), so replay
+    // must select the point's protocol and streams.
+    let d = Dir::new();
+    let text = small_experiment(8, 300.0) + "\n[sweep]\n\"inputs.exc.rate_hz\" = [10.0, 30.0]\n";
+    let exp = d.write("sweep.toml", &text);
+    let e = exp.to_str().unwrap();
+    d.spikemc(&["run", e, "-o", "ens", "-q"]).ok();
+    let spikes = read_table(&d.path("ens"), "spikes");
+    let mut compared = 0;
+    for (point, trial) in [(0, 3), (1, 3), (1, 6)] {
+        let out = format!("r{point}-{trial}");
+        d.spikemc(&[
+            "replay",
+            e,
+            "--point",
+            &point.to_string(),
+            "--trial",
+            &trial.to_string(),
+            "-o",
+            &out,
+        ])
+        .ok();
+        let bits = |batches: &[arrow_array::RecordBatch], want: Option<(i32, i32)>| -> Vec<u64> {
+            batches
+                .iter()
+                .flat_map(|b| {
+                    let col = |n: &str| b.column_by_name(n).unwrap().clone();
+                    let p = col("point");
+                    let p = p.as_any().downcast_ref::<Int32Array>().unwrap().clone();
+                    let t = col("trial");
+                    let t = t.as_any().downcast_ref::<Int32Array>().unwrap().clone();
+                    let s = col("t_ms");
+                    let s = s
+                        .as_any()
+                        .downcast_ref::<arrow_array::Float64Array>()
+                        .unwrap()
+                        .clone();
+                    (0..b.num_rows())
+                        .filter(|&i| {
+                            want.is_none_or(|(wp, wt)| p.value(i) == wp && t.value(i) == wt)
+                        })
+                        .map(|i| s.value(i).to_bits())
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        };
+        let expected = bits(&spikes, Some((point, trial)));
+        let got = bits(&read_table(&d.path(&out), "spikes"), None);
+        assert_eq!(got, expected, "point {point} trial {trial}");
+        compared += expected.len();
+    }
+    assert!(compared > 0, "no spikes compared");
+}

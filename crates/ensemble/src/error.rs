@@ -57,7 +57,7 @@ pub enum RunError {
     },
     /// The sink (store) failed to write.
     #[error("writing results: {0}")]
-    Sink(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Sink(Box<dyn std::error::Error + Send + Sync>),
     /// Thread pool could not be built.
     #[error("thread pool: {0}")]
     Threads(String),

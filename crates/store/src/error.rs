@@ -7,12 +7,14 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum StoreError {
     /// File-system error, with the path involved.
-    #[error("{path}: {source}")]
+    // The OS error is part of the message, not a `source`: anyhow's `{:#}`
+    // would print it twice otherwise.
+    #[error("{path}: {error}")]
     Io {
         /// Path being accessed.
         path: String,
         /// The OS error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// Parquet or Arrow error, with the path involved.
     #[error("{path}: {message}")]
@@ -46,7 +48,7 @@ impl StoreError {
     pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
         StoreError::Io {
             path: path.display().to_string(),
-            source,
+            error: source,
         }
     }
 
