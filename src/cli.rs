@@ -1,6 +1,6 @@
 //! Command-line definition.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Seeded Monte-Carlo ensembles of a Hodgkin–Huxley neuron driven by Poisson
@@ -32,7 +32,31 @@ pub enum Command {
     /// job into OUT/_slurm/.
     #[command(after_help = SLURM_EXAMPLES)]
     Slurm(SlurmArgs),
+    /// Draw a figure of a run directory as PNG or SVG: a trial's trace, a
+    /// spike raster, the ISI histogram, Fano factor vs window, the PSTH, or
+    /// rate and Fano factor across a sweep.
+    #[command(after_help = PLOT_EXAMPLES)]
+    Plot(PlotArgs),
+    /// Print a ready experiment file to stdout (without NAME: list them).
+    #[command(after_help = EXAMPLE_EXAMPLES)]
+    Example(ExampleArgs),
 }
+
+const PLOT_EXAMPLES: &str = "\
+Examples:
+  spikemc plot out/q --what trace -o trace.png        # V; I_Na, I_K, I_L; m, h, n of recorded trial 0
+  spikemc plot out/q --what raster --max-trials 100 -o raster.svg
+  spikemc plot out/q --what fano -o fano.png          # Fano factor vs counting window, with CI band
+  spikemc plot out/sweep --what sweep -o sweep.png    # rate and Fano factor vs the swept key
+  spikemc replay experiments/inputs-5000.toml --trial 17 -o out/t17 && spikemc plot out/t17
+
+Without -o the figure goes to OUT/_plots/<what>.png. Without --what: trace for a
+replay directory, raster otherwise. See docs/guide.md.";
+
+const EXAMPLE_EXAMPLES: &str = "\
+Examples:
+  spikemc example                                   # list the ready experiments
+  spikemc example sweep-rate > sweep.toml && spikemc check sweep.toml";
 
 const SLURM_EXAMPLES: &str = "\
 Examples:
@@ -170,4 +194,48 @@ pub struct SlurmArgs {
     pub cpus_per_task: u32,
     #[command(flatten)]
     pub experiment_args: ExperimentArgs,
+}
+
+/// A figure of `spikemc plot`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlotKind {
+    /// V; I_Na, I_K, I_L; m, h, n of one recorded (or replayed) trial, from traces/.
+    Trace,
+    /// Spike times of the first trials, one row per trial, from spikes/.
+    Raster,
+    /// Interspike-interval density, from isi_hist.parquet.
+    Isi,
+    /// Fano factor vs counting window with its CI band, from fano.parquet.
+    Fano,
+    /// Peri-stimulus time histogram, from psth.parquet.
+    Psth,
+    /// Rate and Fano factor vs the swept parameter, from points.parquet + summary.parquet.
+    Sweep,
+}
+
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// Run directory of `spikemc run` or `spikemc replay`.
+    pub out: PathBuf,
+    /// Which figure (default: trace for a replay directory, raster otherwise).
+    #[arg(long, value_enum)]
+    pub what: Option<PlotKind>,
+    /// Output file, .png or .svg (default: OUT/_plots/<what>.png).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Sweep point (default 0; for a replay directory, the replayed point).
+    #[arg(long, value_name = "J")]
+    pub point: Option<u32>,
+    /// Trial to show with --what trace (default: the first recorded one).
+    #[arg(long, value_name = "K")]
+    pub trial: Option<u32>,
+    /// Number of trials in a raster: the N lowest trial ids (default 50).
+    #[arg(long, value_name = "N")]
+    pub max_trials: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExampleArgs {
+    /// Name of the experiment (see the list without NAME), e.g. sweep-rate.
+    pub name: Option<String>,
 }

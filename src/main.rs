@@ -4,6 +4,7 @@
 mod cli;
 mod cmd;
 mod failure;
+mod plot;
 
 use clap::Parser;
 use failure::Failure;
@@ -25,6 +26,8 @@ fn main() {
         cli::Command::Analyze(a) => cmd::analyze::analyze(a),
         cli::Command::Replay(a) => cmd::replay::replay(a),
         cli::Command::Slurm(a) => cmd::slurm::slurm(a),
+        cli::Command::Plot(a) => cmd::plot::plot(a),
+        cli::Command::Example(a) => cmd::example::example(a),
     };
     if let Err(Failure { code, error }) = result {
         eprintln!("error: {error:#}");

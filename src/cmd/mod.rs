@@ -2,7 +2,9 @@
 
 pub mod analyze;
 pub mod check;
+pub mod example;
 pub mod experiment;
+pub mod plot;
 pub mod replay;
 pub mod run;
 pub mod shard;

@@ -28,8 +28,8 @@ mod tables;
 
 pub use atomic::{temp_path, write_atomically, write_bytes};
 pub use error::StoreError;
-pub use points::{POINTS_FILE, write_points};
 pub use parquet_io::{read_batches, write_batch};
+pub use points::{POINTS_FILE, write_points};
 pub use reader::{PointSpan, StoredTrial, file_run_meta, for_each_trial, stored_run_meta};
 pub use run_dir::{RUN_JSON, RunDir, first_difference, parse_part_name};
 pub use schema::{
