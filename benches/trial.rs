@@ -12,6 +12,15 @@
 //! N = 100 000 (2000 mV²/ms) forward Euler and RK4 diverge at dt = 0.01 ms in
 //! most trials, which would benchmark an error path instead of a trial.
 //!
+//! The group `hh/<method>/N=…` times one trial through `run_trial` (for
+//! `rush-larsen` that is a 1-lane block of the lanes engine: no vector
+//! parallelism, but the shared and polynomial exponentials with hardware
+//! FMA). The group `hh/rush-larsen-lanes/N=…` times a full block of
+//! [`LANES`] trials through `lanes::run_trials`, the way the ensemble runs
+//! untraced trials, and `hh/rush-larsen-lanes-portable/N=5000` the same
+//! block on the portable (non-AVX2) code path; throughput counts every
+//! trial's steps.
+//!
 //! Run: `cargo bench --bench trial` (add `-- --quick` for a fast look).
 
 use std::hint::black_box;
@@ -20,6 +29,7 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use spikemc_core::{
     DetectParams, HhParams, HhState, Method, PoissonInput, Protocol, ProtocolSpec, TrialOutput,
+    lanes::{self, Isa, LANES},
     run_trial,
 };
 use spikemc_ensemble::seeding::{input_purpose, stream};
@@ -40,6 +50,57 @@ fn inputs(n: u32) -> [PoissonInput; 2] {
         population(n * 4 / 5, 1.0 * scale),
         population(n / 5, -4.0 * scale),
     ]
+}
+
+fn protocol(method: Method, n: u32) -> Protocol {
+    let pops = inputs(n);
+    Protocol::new(ProtocolSpec {
+        params: HhParams::default(),
+        method,
+        duration_ms: DURATION_MS,
+        dt_ms: DT_MS,
+        detect: DetectParams::default(),
+        initial: HhState::at_rest(-65.0),
+        inputs: vec![("exc", &pops[0]), ("inh", &pops[1])],
+    })
+    .expect("valid benchmark protocol")
+}
+
+fn bench_lanes(c: &mut Criterion) {
+    let mut group = c.benchmark_group("hh");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
+    let mut cases: Vec<(&str, Isa, u32)> = SIZES
+        .iter()
+        .map(|&n| ("rush-larsen-lanes", Isa::detect(), n))
+        .collect();
+    cases.push(("rush-larsen-lanes-portable", Isa::Portable, 5000));
+    for (name, isa, n) in cases {
+        let protocol = protocol(Method::RushLarsen, n);
+        group.throughput(Throughput::Elements(protocol.n_steps() * LANES as u64));
+        let mut rngs: Vec<_> = (0..LANES as u32)
+            .flat_map(|k| {
+                [
+                    stream(1, Some(0), k, input_purpose("exc")),
+                    stream(1, Some(0), k, input_purpose("inh")),
+                ]
+            })
+            .collect();
+        let mut outs = vec![TrialOutput::default(); LANES];
+        group.bench_function(BenchmarkId::new(name, format!("N={n}")), |b| {
+            b.iter(|| {
+                let res = lanes::run_trials_isa(isa, black_box(&protocol), &mut rngs, &mut outs);
+                assert!(
+                    res.iter().all(|r| r.is_ok()),
+                    "benchmark trials must not diverge"
+                );
+                black_box(outs[0].spikes_ms.len())
+            })
+        });
+    }
+    group.finish();
 }
 
 fn bench_trial(c: &mut Criterion) {
@@ -81,5 +142,5 @@ fn bench_trial(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_trial);
+criterion_group!(benches, bench_lanes, bench_trial);
 criterion_main!(benches);

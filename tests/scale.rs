@@ -340,7 +340,11 @@ fn write_failure_leaves_no_partial_file_and_resume_completes() {
         "{stderr}"
     );
     assert_eq!(stderr.matches("error:").count(), 1, "{stderr}");
-    assert_eq!(stderr.matches("No space left").count(), 1, "one message, not a repeated chain: {stderr}");
+    assert_eq!(
+        stderr.matches("No space left").count(),
+        1,
+        "one message, not a repeated chain: {stderr}"
+    );
     for sub in ["trials", "spikes", "traces"] {
         for entry in std::fs::read_dir(d.path("full").join(sub)).unwrap() {
             let name = entry.unwrap().file_name().to_string_lossy().into_owned();

@@ -12,7 +12,8 @@
 //! - [`PoissonInput`]: N inputs at r Hz, transmission probability p, a delta
 //!   jump in mV per transmitted spike; sampled as one Poisson(N·r·p·dt)
 //!   count per step by [`PoissonSampler`], in O(1) whatever N is.
-//! - [`Method`]: forward Euler, RK4 and Rush–Larsen (the default).
+//! - [`Method`]: forward Euler, RK4 and Rush–Larsen (the default, run by the
+//!   vectorized [`lanes`] engine; `rush-larsen-reference` is the plain one).
 //! - [`DetectParams`]: threshold crossings with hysteresis.
 //! - [`Protocol`] + [`run_trial`]: one trial → [`TrialOutput`] (and a [`Trace`]).
 //!
@@ -45,6 +46,7 @@ mod detect;
 mod error;
 mod hh;
 mod input;
+pub mod lanes;
 mod method;
 mod poisson;
 mod trial;

@@ -20,13 +20,25 @@ pub enum Method {
     /// Rush–Larsen / exponential Euler (as Brian2's `exponential_euler`):
     /// every variable is advanced exactly under its own linear ODE with the
     /// others frozen at the start of the step. Order 1, but stable at any dt
-    /// for the gates. The default.
+    /// for the gates. The default, run by the vectorized lanes engine: the
+    /// six rates share one exponential, and all exponentials are a
+    /// polynomial within 2 ulp of libm's (see docs/numerics.md and
+    /// docs/performance.md for the measured effect on spike times).
     RushLarsen,
+    /// The same scheme written straightforwardly, one trial at a time, with
+    /// libm's `exp`/`exp_m1` for every rate ([`RushLarsen`] stepper): the
+    /// reference the fast path is measured against.
+    RushLarsenReference,
 }
 
 impl Method {
     /// All methods, for help texts and tests.
-    pub const ALL: [Method; 3] = [Method::Euler, Method::Rk4, Method::RushLarsen];
+    pub const ALL: [Method; 4] = [
+        Method::Euler,
+        Method::Rk4,
+        Method::RushLarsen,
+        Method::RushLarsenReference,
+    ];
 
     /// The name used in experiment files.
     pub fn name(self) -> &'static str {
@@ -34,7 +46,15 @@ impl Method {
             Method::Euler => "euler",
             Method::Rk4 => "rk4",
             Method::RushLarsen => "rush-larsen",
+            Method::RushLarsenReference => "rush-larsen-reference",
         }
+    }
+
+    /// Whether the method runs on the vectorized lanes engine (several
+    /// trials per block; see [`crate::lanes::run_trials`]). Others run one
+    /// trial at a time; results are the same either way.
+    pub fn has_lanes(self) -> bool {
+        crate::lanes::has_lanes(self)
     }
 }
 
@@ -76,7 +96,8 @@ impl Stepper for Rk4 {
     }
 }
 
-/// Rush–Larsen (exponential Euler).
+/// Rush–Larsen (exponential Euler), the straightforward reference
+/// implementation (method `rush-larsen-reference`).
 ///
 /// With V frozen, each gate obeys x' = α(1−x) − βx, solved exactly:
 /// x ← x∞ + (x − x∞)·e^(−dt(α+β)). With the gates frozen, V obeys

@@ -23,6 +23,9 @@ pub struct PoissonSampler {
     cdf: Box<[f64]>,
     /// guide[j] = smallest i with cdf[i] > j / guide.len().
     guide: Box<[u32]>,
+    /// guide.len() = 2^(53 − guide_shift), so the guide cell of a 53-bit
+    /// uniform b·2⁻⁵³ is b >> guide_shift, exactly ⌊u·guide.len()⌋.
+    guide_shift: u32,
 }
 
 /// ln(k!) for integer k: exact sums below 32, Stirling's series above
@@ -58,6 +61,7 @@ impl PoissonSampler {
                 k_lo: 0,
                 cdf: vec![1.0].into(),
                 guide: vec![0].into(),
+                guide_shift: 53,
             };
         }
         // Support: mean ± (10 sd + 40) holds all but < 1e-18 of the mass.
@@ -81,7 +85,10 @@ impl PoissonSampler {
             })
             .collect();
         cdf[last] = 1.0;
-        let g = cdf.len().next_power_of_two().max(16);
+        // At least 1024 cells (4 KB): for the small means of per-step input
+        // a cell then almost never straddles a CDF step, so the search
+        // below the guide entry almost never loops (a predictable branch).
+        let g = cdf.len().next_power_of_two().max(1024);
         let mut guide = Vec::with_capacity(g);
         let mut i = 0u32;
         for j in 0..g {
@@ -95,6 +102,7 @@ impl PoissonSampler {
             mean,
             k_lo: k_lo as u32,
             cdf: cdf.into(),
+            guide_shift: 53 - g.trailing_zeros(),
             guide: guide.into(),
         }
     }
@@ -108,8 +116,10 @@ impl PoissonSampler {
     #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u32 {
         // 53 random bits → u in [0, 1).
-        let u = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-        let j = (u * self.guide.len() as f64) as usize;
+        let bits = rng.next_u64() >> 11;
+        let u = bits as f64 * (1.0 / (1u64 << 53) as f64);
+        // = ⌊u · guide.len()⌋ exactly (a power of two), without float→int.
+        let j = (bits >> self.guide_shift) as usize;
         let mut i = self.guide[j] as usize;
         // cdf[last] = 1.0 > u, so this stops inside the table.
         while self.cdf[i] <= u {

@@ -16,13 +16,13 @@ pub const V_LIMIT_MV: f64 = 1000.0;
 /// Everything about a trial except its randomness, validated and prepared.
 #[derive(Debug, Clone)]
 pub struct Protocol {
-    params: HhParams,
-    method: Method,
-    dt_ms: f64,
-    n_steps: u64,
-    detect: DetectParams,
-    initial: HhState,
-    inputs: Vec<PreparedInput>,
+    pub(crate) params: HhParams,
+    pub(crate) method: Method,
+    pub(crate) dt_ms: f64,
+    pub(crate) n_steps: u64,
+    pub(crate) detect: DetectParams,
+    pub(crate) initial: HhState,
+    pub(crate) inputs: Vec<PreparedInput>,
 }
 
 /// What [`Protocol::new`] is built from.
@@ -209,13 +209,16 @@ pub enum TrialError {
 }
 
 /// Sampling of traces, chosen once per trial (monomorphised).
-trait Recorder {
+pub(crate) trait Recorder {
+    /// False for recorders that ignore every sample.
+    const ACTIVE: bool = true;
     fn record(&mut self, p: &HhParams, step: u64, t: f64, s: &HhState, jump_mv: f64);
 }
 
 struct NoTrace;
 
 impl Recorder for NoTrace {
+    const ACTIVE: bool = false;
     #[inline(always)]
     fn record(&mut self, _: &HhParams, _: u64, _: f64, _: &HhState, _: f64) {}
 }
@@ -230,7 +233,7 @@ impl Recorder for Sampler<'_> {
     #[inline(always)]
     fn record(&mut self, p: &HhParams, step: u64, t: f64, s: &HhState, jump_mv: f64) {
         self.jump_sum += jump_mv;
-        if (step + 1) % self.stride == 0 {
+        if (step + 1).is_multiple_of(self.stride) {
             let interval = self.stride as f64 * (t / (step + 1) as f64);
             self.trace.push(p, t, s, p.c_m * self.jump_sum / interval);
             self.jump_sum = 0.0;
@@ -281,7 +284,10 @@ fn dispatch<R: Recorder>(
     match protocol.method {
         Method::Euler => simulate::<Euler, R>(protocol, rngs, out, rec),
         Method::Rk4 => simulate::<Rk4, R>(protocol, rngs, out, rec),
-        Method::RushLarsen => simulate::<RushLarsen, R>(protocol, rngs, out, rec),
+        Method::RushLarsen => {
+            crate::lanes::run_single(crate::lanes::Isa::detect(), protocol, rngs, out, rec)
+        }
+        Method::RushLarsenReference => simulate::<RushLarsen, R>(protocol, rngs, out, rec),
     }
 }
 
@@ -350,7 +356,7 @@ fn simulate<S: Stepper, R: Recorder>(
 /// Root in [0, 1] of the cubic Hermite interpolant with end values
 /// `f0 < 0 <= f1` and end slopes `d0`, `d1` (per unit of the step), by
 /// bisection (a sign change is guaranteed; 52 halvings reach 1 ulp of 1).
-fn hermite_crossing(f0: f64, f1: f64, d0: f64, d1: f64) -> f64 {
+pub(crate) fn hermite_crossing(f0: f64, f1: f64, d0: f64, d1: f64) -> f64 {
     let f = |x: f64| {
         let (x2, x3) = (x * x, x * x * x);
         (2.0 * x3 - 3.0 * x2 + 1.0) * f0

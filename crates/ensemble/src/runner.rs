@@ -191,3 +191,88 @@ pub fn run(
         result.and(written)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::path::Assignment;
+
+    fn plan(method: &str, chunk: u32) -> Plan {
+        let text = format!(
+            r#"
+name = "lanes"
+duration_ms = 100.0
+dt_ms = 0.01
+method = "{method}"
+trials = 75
+seed = 3
+[neuron]
+model = "hh"
+[synapse]
+kind = "delta"
+[inputs.exc]
+count = 4000
+rate_hz = 10.0
+p_transmit = 0.5
+weight = 1.0
+[inputs.inh]
+count = 1000
+rate_hz = 10.0
+p_transmit = 0.5
+weight = -4.0
+[record]
+trials = [0, 33, 34, 74]
+[run]
+chunk_trials = {chunk}
+"#
+        );
+        Plan::from_toml(&text, "test", &[] as &[Assignment]).expect("valid plan")
+    }
+
+    /// Blocks of the lanes engine, traced trials run alone, any chunk size:
+    /// every trial equals its single-trial run (the replay path), in order.
+    #[test]
+    fn chunks_on_the_lanes_engine_equal_single_trials() {
+        for chunk in [75, 31, 8] {
+            let p = plan("rush-larsen", chunk);
+            let mut seen = 0;
+            for c in &p.chunks {
+                let done = simulate_chunk(&p, c, &|| {}).unwrap();
+                for rec in &done.trials {
+                    let alone =
+                        simulate_trial(&p, c.point, rec.trial, false, &mut TrialOutput::default())
+                            .unwrap();
+                    assert_eq!(rec.spikes_ms, alone.spikes_ms, "trial {}", rec.trial);
+                    assert_eq!(rec.input_counts, alone.input_counts);
+                    assert_eq!(rec.trace.is_some(), p.record_trials.contains(&rec.trial));
+                    seen += 1;
+                }
+                let ids: Vec<u32> = done.trials.iter().map(|r| r.trial).collect();
+                let want: Vec<u32> = (c.first_trial..c.first_trial + c.n_trials).collect();
+                assert_eq!(ids, want);
+            }
+            assert_eq!(seen, 75);
+        }
+    }
+
+    #[test]
+    fn work_items_are_balanced_blocks_plus_traced_singles() {
+        let p = plan("rush-larsen", 75);
+        let items = work_items(&p, Method::RushLarsen, 0, 75);
+        let blocks: Vec<usize> = items
+            .iter()
+            .filter_map(|w| match w {
+                Work::Block(b) => Some(b.len()),
+                Work::Single(_) => None,
+            })
+            .collect();
+        assert_eq!(items.len() - blocks.len(), 4);
+        assert_eq!(blocks, vec![24, 24, 23]);
+        let p = plan("rk4", 75);
+        assert!(
+            work_items(&p, Method::Rk4, 0, 75)
+                .iter()
+                .all(|w| matches!(w, Work::Single(_)))
+        );
+    }
+}

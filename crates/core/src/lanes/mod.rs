@@ -1,0 +1,382 @@
+//! The lanes engine: up to [`LANES`] trials of one protocol advanced
+//! together, their states in structure-of-arrays form, the Rush–Larsen step
+//! split into short loops over lanes (see `kernel.rs`), compiled twice —
+//! for AVX2+FMA (chosen at run time) and portably — with bit-identical
+//! results.
+//!
+//! Every lane keeps its own trial's random streams, detector and counters
+//! and does exactly what [`crate::run_trial`] does for that trial: one
+//! Poisson draw per population and step in population order, the jump at
+//! the step's end, the same spike detection (with the cubic-Hermite
+//! refinement, computed only for a lane that crossed) and the same
+//! divergence check. The arithmetic of a lane never looks at another lane,
+//! so a trial's result does not depend on the block it runs in, on its lane,
+//! on the other trials or on the instruction set; and `run_trial` itself
+//! runs these methods as a 1-lane block, so single-trial runs (replay,
+//! traced trials) give the same bits as the ensemble.
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+pub(crate) mod exp;
+pub(crate) mod kernel;
+
+use crate::hh::HhState;
+use crate::method::Method;
+use crate::trial::{Protocol, Recorder, TrialError, TrialOutput, V_LIMIT_MV, hermite_crossing};
+use kernel::{Consts, Scratch, State};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+pub use exp::exp_poly;
+
+/// Trials advanced together in one block of the lanes engine.
+pub const LANES: usize = 32;
+
+/// Instruction set of the lanes engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Isa {
+    /// Plain Rust, whatever the target (software FMA where the CPU has none).
+    Portable,
+    /// x86-64 with AVX2 and FMA.
+    Avx2Fma,
+}
+
+impl Isa {
+    /// The fastest instruction set this CPU supports.
+    pub fn detect() -> Isa {
+        if Isa::Avx2Fma.is_available() {
+            Isa::Avx2Fma
+        } else {
+            Isa::Portable
+        }
+    }
+
+    /// Whether this CPU can run code for `self`.
+    pub fn is_available(self) -> bool {
+        match self {
+            Isa::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2Fma => {
+                std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            Isa::Avx2Fma => false,
+        }
+    }
+}
+
+/// One integration step over lanes `0..n` of a block.
+pub(crate) trait Kernel {
+    fn step<const B: usize>(&self, s: &mut State<B>, w: &mut Scratch<B>, n: usize);
+}
+
+/// Exact Rush–Larsen with shared and polynomial exponentials.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Exact(Consts);
+
+impl Kernel for Exact {
+    #[inline(always)]
+    fn step<const B: usize>(&self, s: &mut State<B>, w: &mut Scratch<B>, n: usize) {
+        kernel::step_exact(&self.0, s, w, n)
+    }
+}
+
+/// Whether `method` runs on the lanes engine.
+pub(crate) fn has_lanes(method: Method) -> bool {
+    matches!(method, Method::RushLarsen)
+}
+
+/// Runs trials `outs` of `protocol` (rngs: `outs.len() × n_inputs` streams,
+/// trial-major) on `isa`, in blocks of [`LANES`]. Each output is exactly
+/// what [`crate::run_trial`] gives for that trial and streams (without
+/// trace); the returned vector holds each trial's error, if any.
+///
+/// # Panics
+/// If the stream count does not match or `isa` is not available.
+pub fn run_trials_isa(
+    isa: Isa,
+    protocol: &Protocol,
+    rngs: &mut [Xoshiro256PlusPlus],
+    outs: &mut [TrialOutput],
+) -> Vec<Result<(), TrialError>> {
+    let n_in = protocol.n_inputs();
+    assert_eq!(
+        rngs.len(),
+        outs.len() * n_in,
+        "one random stream per trial and input population"
+    );
+    assert!(isa.is_available(), "{isa:?} is not supported by this CPU");
+    if !has_lanes(protocol.method()) {
+        return outs
+            .iter_mut()
+            .enumerate()
+            .map(|(k, out)| {
+                crate::run_trial(protocol, &mut rngs[k * n_in..(k + 1) * n_in], out, None)
+            })
+            .collect();
+    }
+    let mut errors = vec![None; outs.len()];
+    let rng_blocks: Box<dyn Iterator<Item = &mut [Xoshiro256PlusPlus]>> = if n_in == 0 {
+        Box::new(std::iter::repeat_with(|| &mut [][..]))
+    } else {
+        Box::new(rngs.chunks_mut(LANES * n_in))
+    };
+    for ((outs, rngs), errors) in outs
+        .chunks_mut(LANES)
+        .zip(rng_blocks)
+        .zip(errors.chunks_mut(LANES))
+    {
+        let kernel = Exact(Consts::new(&protocol.params, protocol.dt_ms));
+        dispatch::<_, LANES, _>(isa, &kernel, protocol, rngs, outs, &mut NoRec, errors);
+    }
+    errors
+        .into_iter()
+        .map(|e| match e {
+            None => Ok(()),
+            Some(e) => Err(e),
+        })
+        .collect()
+}
+
+/// [`run_trials_isa`] on the fastest instruction set of this CPU.
+pub fn run_trials(
+    protocol: &Protocol,
+    rngs: &mut [Xoshiro256PlusPlus],
+    outs: &mut [TrialOutput],
+) -> Vec<Result<(), TrialError>> {
+    run_trials_isa(Isa::detect(), protocol, rngs, outs)
+}
+
+/// One trial of a lanes method as a 1-lane block (used by `run_trial`).
+pub(crate) fn run_single<R: Recorder>(
+    isa: Isa,
+    protocol: &Protocol,
+    rngs: &mut [Xoshiro256PlusPlus],
+    out: &mut TrialOutput,
+    rec: &mut R,
+) -> Result<(), TrialError> {
+    let mut err = [None];
+    let kernel = Exact(Consts::new(&protocol.params, protocol.dt_ms));
+    dispatch::<_, 1, _>(
+        isa,
+        &kernel,
+        protocol,
+        rngs,
+        std::slice::from_mut(out),
+        rec,
+        &mut err,
+    );
+    match err[0].take() {
+        None => Ok(()),
+        Some(e) => Err(e),
+    }
+}
+
+struct NoRec;
+
+impl Recorder for NoRec {
+    const ACTIVE: bool = false;
+    #[inline(always)]
+    fn record(&mut self, _: &crate::HhParams, _: u64, _: f64, _: &HhState, _: f64) {}
+}
+
+fn dispatch<K: Kernel, const B: usize, R: Recorder>(
+    isa: Isa,
+    kernel: &K,
+    protocol: &Protocol,
+    rngs: &mut [Xoshiro256PlusPlus],
+    outs: &mut [TrialOutput],
+    rec: &mut R,
+    errors: &mut [Option<TrialError>],
+) {
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2Fma => {
+            assert!(isa.is_available());
+            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+            unsafe { avx2::block::<K, B, R>(kernel, protocol, rngs, outs, rec, errors) }
+        }
+        _ => block_impl::<K, B, R>(kernel, protocol, rngs, outs, rec, errors),
+    }
+}
+
+/// The block loop: `outs.len() ≤ B` trials, all steps. Lane `i` uses
+/// `rngs[i·n_in..(i+1)·n_in]`, writes `outs[i]` and, if it diverges,
+/// `errors[i]` (it is then dropped from the block).
+#[inline(always)]
+pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder>(
+    kernel: &K,
+    protocol: &Protocol,
+    rngs: &mut [Xoshiro256PlusPlus],
+    outs: &mut [TrialOutput],
+    rec: &mut R,
+    errors: &mut [Option<TrialError>],
+) {
+    let lanes = outs.len();
+    assert!(lanes <= B && errors.len() == lanes);
+    let n_in = protocol.inputs.len();
+    assert_eq!(rngs.len(), lanes * n_in);
+    if lanes == 0 {
+        return;
+    }
+    // Lanes computed by the kernel: whole 4-lane vectors.
+    let width = lanes.div_ceil(4).saturating_mul(4).min(B);
+    let p = &protocol.params;
+    let dt = protocol.dt_ms;
+    let duration = protocol.duration_ms();
+    let threshold = protocol.detect.threshold_mv;
+    let init = protocol.initial;
+    let inputs = &protocol.inputs[..];
+    let mut s = State::<B> {
+        v: [init.v; B],
+        m: [init.m; B],
+        h: [init.h; B],
+        n: [init.n; B],
+    };
+    let mut w = Scratch::<B>::new();
+    let rearm = protocol.detect.rearm_mv;
+    let mut detectors = [crate::SpikeDetector::new(&protocol.detect, init.v); B];
+    // Mirror of each detector's armed state, for the vectorized check.
+    let mut armed = [init.v < threshold; B];
+    let mut alive = [false; B];
+    alive[..lanes].fill(true);
+    let mut jump = [0.0f64; B];
+    let mut v_smooth = [0.0f64; B];
+    let mut flag = [false; B];
+    let mut counts = vec![0u64; lanes * n_in];
+    for out in outs.iter_mut() {
+        out.spikes_ms.clear();
+    }
+    for step in 0..protocol.n_steps {
+        let t0 = step as f64 * dt;
+        let t1 = (step + 1) as f64 * dt;
+        let s0 = s;
+        kernel.step(&mut s, &mut w, width);
+        // Input: each lane's own streams, one draw per population in order
+        // (dead lanes draw nothing; their results are discarded).
+        // Population by population, a tight loop over the lanes' independent
+        // streams (each lane still adds its populations' jumps in order).
+        jump[..lanes].fill(0.0);
+        for (j, input) in inputs.iter().enumerate() {
+            let sampler = &input.sampler;
+            let weight = input.weight_mv;
+            for lane in 0..lanes {
+                if alive[lane] {
+                    let k = sampler.sample(&mut rngs[lane * n_in + j]);
+                    counts[lane * n_in + j] += k as u64;
+                    jump[lane] += weight * k as f64;
+                }
+            }
+        }
+        // Jumps, and which lanes need the detector or the divergence check:
+        // an armed lane whose V reached the threshold, a disarmed lane that
+        // may re-arm, a lane that left ±V_LIMIT_MV (or is NaN). Everything
+        // else leaves the detector as it is.
+        let mut any = false;
+        for i in 0..lanes {
+            let vs = s.v[i];
+            let ve = vs + jump[i];
+            v_smooth[i] = vs;
+            s.v[i] = ve;
+            let crossed = vs.max(ve) >= threshold;
+            let rearms = vs.min(ve) < rearm && ve < threshold;
+            let f = (if armed[i] { crossed } else { rearms }) || !(ve.abs() < V_LIMIT_MV);
+            flag[i] = f;
+            any |= f;
+        }
+        if !(any || R::ACTIVE) {
+            continue;
+        }
+        for lane in 0..lanes {
+            if !alive[lane] {
+                continue;
+            }
+            let v_end = s.v[lane];
+            if flag[lane] {
+                let vs = v_smooth[lane];
+                let v0 = s0.v[lane];
+                let spike = detectors[lane].observe(t0, t1 - t0, v0, vs, v_end);
+                armed[lane] = (armed[lane] && spike.is_none())
+                    || (vs.min(v_end) < rearm && v_end < threshold);
+                if let Some(mut t) = spike {
+                    if vs >= threshold {
+                        // The smooth part crossed; refine with the cubic
+                        // Hermite interpolant (as in `run_trial`).
+                        let start = HhState {
+                            v: v0,
+                            m: s0.m[lane],
+                            h: s0.h[lane],
+                            n: s0.n[lane],
+                        };
+                        let end = HhState {
+                            v: vs,
+                            m: s.m[lane],
+                            h: s.h[lane],
+                            n: s.n[lane],
+                        };
+                        t = refine(p, threshold, t0, t1, &start, &end);
+                    }
+                    if t < duration {
+                        outs[lane].spikes_ms.push(t);
+                    }
+                }
+            }
+            if R::ACTIVE && lane == 0 {
+                let now = HhState {
+                    v: v_end,
+                    m: s.m[0],
+                    h: s.h[0],
+                    n: s.n[0],
+                };
+                rec.record(p, step, t1, &now, jump[0]);
+            }
+            if !(v_end.abs() < V_LIMIT_MV) {
+                errors[lane] = Some(TrialError::Diverged {
+                    t_ms: t1,
+                    v_mv: v_end,
+                    method: protocol.method.name(),
+                    dt_ms: dt,
+                });
+                alive[lane] = false;
+                // Park the lane at the initial state so it stays finite.
+                s.v[lane] = init.v;
+                s.m[lane] = init.m;
+                s.h[lane] = init.h;
+                s.n[lane] = init.n;
+                if !alive[..lanes].iter().any(|&a| a) {
+                    break;
+                }
+            }
+        }
+        if !alive[..lanes].iter().any(|&a| a) {
+            break;
+        }
+    }
+    for (lane, out) in outs.iter_mut().enumerate() {
+        out.input_counts.clear();
+        out.input_counts
+            .extend_from_slice(&counts[lane * n_in..(lane + 1) * n_in]);
+    }
+}
+
+/// Crossing time from the cubic Hermite interpolant of V on [t0, t1]
+/// (kept out of line: it runs once per spike).
+#[inline(never)]
+fn refine(
+    p: &crate::HhParams,
+    threshold: f64,
+    t0: f64,
+    t1: f64,
+    start: &HhState,
+    end: &HhState,
+) -> f64 {
+    let dv0 = p.derivative(start).v;
+    let dv1 = p.derivative(end).v;
+    t0 + (t1 - t0)
+        * hermite_crossing(
+            start.v - threshold,
+            end.v - threshold,
+            dv0 * (t1 - t0),
+            dv1 * (t1 - t0),
+        )
+}
