@@ -128,3 +128,26 @@ fn every_command_has_help() {
         assert!(r.stdout().contains("Usage"), "{cmd:?}");
     }
 }
+
+#[test]
+fn check_warns_when_euler_dt_is_near_its_stability_limit() {
+    let d = Dir::new();
+    let exp = d.write("e.toml", &small_experiment(4, 20.0));
+    let r = d
+        .spikemc(&[
+            "check",
+            exp.to_str().unwrap(),
+            "--set",
+            "method=euler",
+            "--set",
+            "dt_ms=0.05",
+        ])
+        .ok();
+    assert!(
+        r.stdout().contains("warning") && r.stdout().contains("rush-larsen"),
+        "{}",
+        r.stdout()
+    );
+    let r = d.spikemc(&["check", exp.to_str().unwrap()]).ok();
+    assert!(!r.stdout().contains("warning"), "{}", r.stdout());
+}

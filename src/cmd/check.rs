@@ -3,6 +3,7 @@
 use crate::cli::CheckArgs;
 use crate::cmd::experiment;
 use crate::failure::Failure;
+use spikemc_core::Method;
 
 pub fn check(args: CheckArgs) -> Result<(), Failure> {
     let plan = experiment::load(Some(&args.experiment), &args.experiment_args)?;
@@ -39,12 +40,28 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
     }
     let steps = plan.neuron_steps();
     println!("  {} neuron-steps in {} chunk(s)", steps, plan.chunks.len());
-    // ~25 ns per neuron-step per core is typical of the default method here.
+    // Per-core throughput of each method measured on a 2-core Zen 3 machine
+    // (docs/performance.md): a rough guide, not a promise.
+    let per_core = match spec.method {
+        Method::RushLarsen => 40e6,
+        Method::RushLarsenReference => 6e6,
+        Method::Euler => 7e6,
+        Method::Rk4 => 2e6,
+    };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "  estimated time on {threads} core(s): ~{:.0} s (at ~40 M neuron-steps/s per core)",
-        steps as f64 / (40e6 * threads as f64)
+        "  estimated time on {threads} core(s): ~{:.0} s (at ~{:.0} M neuron-steps/s per core for {})",
+        steps as f64 / (per_core * threads as f64),
+        per_core / 1e6,
+        spec.method.name()
     );
+    if spec.method == Method::Euler && spec.dt_ms > 0.02 {
+        println!(
+            "  warning: forward Euler on HH becomes unstable near dt_ms = 0.05 under strong input \
+             (dt_ms = {} here); if a trial blows up, use a smaller dt_ms or method = \"rush-larsen\"",
+            spec.dt_ms
+        );
+    }
     print_output_size(&plan);
     Ok(())
 }
