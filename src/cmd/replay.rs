@@ -30,13 +30,8 @@ pub fn replay(args: ReplayArgs) -> Result<(), Failure> {
     }
     let (point, trial) = (args.point as u32, args.trial as u32);
     let dir = RunDir::create(&args.out, args.overwrite)?;
-    let mut meta = json!({
-        "spikemc_version": env!("CARGO_PKG_VERSION"),
-        "format_version": 1,
-        "seed_derivation": "v1 (see docs/numerics.md#seeding)",
-        "experiment": plan.resolved_json(),
-        "replay": {"point": point, "trial": trial},
-    });
+    let mut meta = crate::cmd::run::run_meta(&plan);
+    meta["replay"] = json!({"point": point, "trial": trial});
     dir.write_run_json(&meta)?;
     let record = simulate_trial(&plan, point, trial, true, &mut TrialOutput::default())?;
     let n_spikes = record.spikes_ms.len();

@@ -137,7 +137,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
 }
 
 /// What every output file carries: enough to know where it came from.
-fn run_meta(plan: &Plan) -> serde_json::Value {
+pub(crate) fn run_meta(plan: &Plan) -> serde_json::Value {
     json!({
         "spikemc_version": env!("CARGO_PKG_VERSION"),
         "format_version": 1,
