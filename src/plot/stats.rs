@@ -28,8 +28,8 @@ impl Isi {
     pub fn new(info: &RunInfo, point: u32, rows: &[Vec<f64>], cv_pooled: Option<f64>) -> Self {
         let mut bins = Vec::new();
         let (mut n, mut overflow, mut edge) = (0.0, 0.0, f64::NAN);
-        for i in 0..rows[0].len() {
-            let (l, r, c, d) = (rows[0][i], rows[1][i], rows[2][i], rows[3][i]);
+        let columns = rows[0].iter().zip(&rows[1]).zip(&rows[2]).zip(&rows[3]);
+        for (((&l, &r), &c), &d) in columns {
             n += c;
             if r.is_finite() {
                 bins.push((l, r, d));

@@ -100,9 +100,12 @@ impl Figure for TraceFigure {
     }
 }
 
+/// One line of a panel: label, colour, (t, y) points.
+type Series = (&'static str, RGBColor, Vec<(f64, f64)>);
+
 struct PanelData {
     y_desc: &'static str,
-    series: Vec<(&'static str, RGBColor, Vec<(f64, f64)>)>,
+    series: Vec<Series>,
     y_range: (f64, f64),
     x_desc: Option<&'static str>,
 }
