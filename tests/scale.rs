@@ -368,3 +368,34 @@ fn write_failure_leaves_no_partial_file_and_resume_completes() {
         analysis_tables(&d.path("full"))
     );
 }
+
+#[test]
+fn common_random_numbers_share_input_streams_across_points() {
+    // With common_random_numbers the point is left out of the stream key:
+    // trial k sees the same input at every point (only i_app differs here),
+    // so per-trial input counts are equal across points; without it, not.
+    let d = Dir::new();
+    let counts = |crn: bool, out: &str| -> Vec<Vec<u64>> {
+        let text = format!("common_random_numbers = {crn}\n")
+            + &small_experiment(10, 100.0)
+            + "\n[sweep]\n\"neuron.i_app\" = [0.0, 3.0]\n";
+        let e = d.write(&format!("{out}.toml"), &text);
+        d.spikemc(&["run", e.to_str().unwrap(), "-o", out, "-q"])
+            .ok();
+        // rows() sorts by (point, trial, ...); the columns after the
+        // per-trial statistics are n_input_exc, n_input_inh.
+        let rows = rows(&d.path(out), "trials");
+        let per_point = |p: u64| -> Vec<u64> {
+            rows.iter()
+                .filter(|r| r[0] == p)
+                .flat_map(|r| r[r.len() - 2..].to_vec())
+                .collect()
+        };
+        vec![per_point(0), per_point(1)]
+    };
+    let crn = counts(true, "crn");
+    assert_eq!(crn[0].len(), 20);
+    assert_eq!(crn[0], crn[1], "CRN: same input counts at both points");
+    let ind = counts(false, "ind");
+    assert_ne!(ind[0], ind[1], "independent points: different input");
+}
