@@ -143,6 +143,27 @@ fn run_json_records_the_resolved_experiment() {
     }
 }
 
+/// Spike times (as bits, in file order) of the rows of `spikes/` batches,
+/// optionally only those of one (point, trial).
+fn spike_bits(batches: &[arrow_array::RecordBatch], want: Option<(i32, i32)>) -> Vec<u64> {
+    let mut out = Vec::new();
+    for b in batches {
+        let p = column_i32(std::slice::from_ref(b), "point");
+        let t = column_i32(std::slice::from_ref(b), "trial");
+        let s = b.column_by_name("t_ms").expect("t_ms");
+        let s = s
+            .as_any()
+            .downcast_ref::<arrow_array::Float64Array>()
+            .expect("float64");
+        for i in 0..b.num_rows() {
+            if want.is_none_or(|(wp, wt)| p[i] == wp && t[i] == wt) {
+                out.push(s.value(i).to_bits());
+            }
+        }
+    }
+    out
+}
+
 #[test]
 fn replay_reproduces_ensemble_trials_bit_for_bit() {
     // A trial's streams depend only on (seed, point, trial, purpose): run
@@ -152,50 +173,17 @@ fn replay_reproduces_ensemble_trials_bit_for_bit() {
     let e = exp.to_str().unwrap();
     d.spikemc(&["run", e, "-o", "ens", "-q"]).ok();
     let spikes = read_table(&d.path("ens"), "spikes");
-    let all: Vec<(i32, f64)> = spikes
-        .iter()
-        .flat_map(|b| {
-            let t = b
-                .column_by_name("trial")
-                .unwrap()
-                .as_any()
-                .downcast_ref::<Int32Array>()
-                .unwrap()
-                .clone();
-            let s = b
-                .column_by_name("t_ms")
-                .unwrap()
-                .as_any()
-                .downcast_ref::<arrow_array::Float64Array>()
-                .unwrap()
-                .clone();
-            (0..b.num_rows())
-                .map(move |i| (t.value(i), s.value(i)))
-                .collect::<Vec<_>>()
-        })
-        .collect();
     let mut checked_spikes = 0;
     for k in [0, 5, 17, 29] {
         let out = format!("replay{k}");
         d.spikemc(&["replay", e, "--trial", &k.to_string(), "-o", &out])
             .ok();
-        let replayed: Vec<u64> = read_table(&d.path(&out), "spikes")
-            .iter()
-            .flat_map(|b| {
-                let s = b.column_by_name("t_ms").unwrap();
-                let s = s
-                    .as_any()
-                    .downcast_ref::<arrow_array::Float64Array>()
-                    .unwrap();
-                s.values().iter().map(|x| x.to_bits()).collect::<Vec<_>>()
-            })
-            .collect();
-        let expected: Vec<u64> = all
-            .iter()
-            .filter(|(t, _)| *t == k)
-            .map(|(_, s)| s.to_bits())
-            .collect();
-        assert_eq!(replayed, expected, "trial {k}");
+        let expected = spike_bits(&spikes, Some((0, k)));
+        assert_eq!(
+            spike_bits(&read_table(&d.path(&out), "spikes"), None),
+            expected,
+            "trial {k}"
+        );
         checked_spikes += expected.len();
         assert!(
             !read_table(&d.path(&out), "traces").is_empty(),
@@ -225,43 +213,11 @@ fn replay_is_bit_exact_at_every_sweep_point() {
     let mut compared = 0;
     for (point, trial) in [(0, 3), (1, 3), (1, 6)] {
         let out = format!("r{point}-{trial}");
-        d.spikemc(&[
-            "replay",
-            e,
-            "--point",
-            &point.to_string(),
-            "--trial",
-            &trial.to_string(),
-            "-o",
-            &out,
-        ])
-        .ok();
-        let bits = |batches: &[arrow_array::RecordBatch], want: Option<(i32, i32)>| -> Vec<u64> {
-            batches
-                .iter()
-                .flat_map(|b| {
-                    let col = |n: &str| b.column_by_name(n).unwrap().clone();
-                    let p = col("point");
-                    let p = p.as_any().downcast_ref::<Int32Array>().unwrap().clone();
-                    let t = col("trial");
-                    let t = t.as_any().downcast_ref::<Int32Array>().unwrap().clone();
-                    let s = col("t_ms");
-                    let s = s
-                        .as_any()
-                        .downcast_ref::<arrow_array::Float64Array>()
-                        .unwrap()
-                        .clone();
-                    (0..b.num_rows())
-                        .filter(|&i| {
-                            want.is_none_or(|(wp, wt)| p.value(i) == wp && t.value(i) == wt)
-                        })
-                        .map(|i| s.value(i).to_bits())
-                        .collect::<Vec<_>>()
-                })
-                .collect()
-        };
-        let expected = bits(&spikes, Some((point, trial)));
-        let got = bits(&read_table(&d.path(&out), "spikes"), None);
+        let (p, k) = (point.to_string(), trial.to_string());
+        d.spikemc(&["replay", e, "--point", &p, "--trial", &k, "-o", &out])
+            .ok();
+        let expected = spike_bits(&spikes, Some((point, trial)));
+        let got = spike_bits(&read_table(&d.path(&out), "spikes"), None);
         assert_eq!(got, expected, "point {point} trial {trial}");
         compared += expected.len();
     }

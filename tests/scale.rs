@@ -41,6 +41,8 @@ fn rows(out: &Path, table: &str) -> Vec<Vec<u64>> {
     rows
 }
 
+/// The same rows in trials/, spikes/ and traces/, and the same statistics
+/// tables (bit for bit).
 fn assert_same_dataset(a: &Path, b: &Path) {
     for table in ["trials", "spikes", "traces"] {
         let (x, y) = (rows(a, table), rows(b, table));
@@ -56,6 +58,12 @@ fn assert_same_dataset(a: &Path, b: &Path) {
             b.display()
         );
     }
+    assert!(
+        analysis_tables(a) == analysis_tables(b),
+        "statistics tables differ between {} and {}",
+        a.display(),
+        b.display()
+    );
 }
 
 fn analysis_tables(out: &Path) -> Vec<Vec<RecordBatch>> {
@@ -83,7 +91,6 @@ fn two_chunk_sizes_give_identical_datasets() {
     d.spikemc(&["run", &e, "-o", "b", "-q", "--set", "run.chunk_trials=1000"])
         .ok();
     assert_same_dataset(&d.path("a"), &d.path("b"));
-    assert_eq!(analysis_tables(&d.path("a")), analysis_tables(&d.path("b")));
 }
 
 #[test]
@@ -120,10 +127,6 @@ fn three_concurrent_shards_plus_analyze_equal_one_run() {
     }
     d.spikemc(&["analyze", "sharded"]).ok();
     assert_same_dataset(&d.path("one"), &d.path("sharded"));
-    assert_eq!(
-        analysis_tables(&d.path("one")),
-        analysis_tables(&d.path("sharded"))
-    );
 }
 
 #[test]
@@ -210,10 +213,6 @@ fn run_killed_with_sigkill_then_resumed_equals_uninterrupted_run() {
         .ok();
     assert!(r.stdout().contains("resum"), "{}", r.stdout());
     assert_same_dataset(&d.path("whole"), &d.path("killed"));
-    assert_eq!(
-        analysis_tables(&d.path("whole")),
-        analysis_tables(&d.path("killed"))
-    );
 }
 
 #[test]
@@ -303,10 +302,6 @@ fn slurm_job_array_on_localhost_equals_single_process_run() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_same_dataset(&d.path("one"), &d.path("cluster"));
-    assert_eq!(
-        analysis_tables(&d.path("one")),
-        analysis_tables(&d.path("cluster"))
-    );
     let logs: Vec<_> = std::fs::read_dir(d.path("cluster/_slurm"))
         .unwrap()
         .map(|e| e.unwrap().file_name())
@@ -363,10 +358,6 @@ fn write_failure_leaves_no_partial_file_and_resume_completes() {
     );
     d.spikemc(&["run", &e, "-o", "full", "-q", "--resume"]).ok();
     assert_same_dataset(&d.path("whole"), &d.path("full"));
-    assert_eq!(
-        analysis_tables(&d.path("whole")),
-        analysis_tables(&d.path("full"))
-    );
 }
 
 #[test]
