@@ -26,6 +26,11 @@ pub struct PoissonSampler {
     /// guide.len() = 2^(53 − guide_shift), so the guide cell of a 53-bit
     /// uniform b·2⁻⁵³ is b >> guide_shift, exactly ⌊u·guide.len()⌋.
     guide_shift: u32,
+    /// thresholds[i] = ⌈cdf[i]·2⁵³⌉ (2⁵³ past the table): for 53 random
+    /// bits b, cdf[i] ≤ b·2⁻⁵³ exactly when b ≥ thresholds[i], so the draw
+    /// is k_lo + #{i : b ≥ thresholds[i]} — the same answer as the guide
+    /// table, as integer compares that vectorize (see [`Self::SMALL`]).
+    thresholds: [u64; Self::SMALL],
 }
 
 /// ln(k!) for integer k: exact sums below 32, Stirling's series above
@@ -45,6 +50,12 @@ impl PoissonSampler {
     /// Largest mean per draw accepted (keeps tables below ~70 k entries).
     pub const MAX_MEAN: f64 = 1.0e6;
 
+    /// Number of table entries the branch-free, vectorizable draw of the
+    /// lanes engine compares against; a draw beyond them (probability
+    /// P(K ≥ k_lo + SMALL), 6·10⁻⁵ at the B5000 mean of 0.2) falls back to
+    /// [`Self::index_from_bits`].
+    pub(crate) const SMALL: usize = 4;
+
     /// Builds the table for mean `mean` (≥ 0, ≤ [`Self::MAX_MEAN`]).
     ///
     /// # Panics
@@ -62,6 +73,7 @@ impl PoissonSampler {
                 cdf: vec![1.0].into(),
                 guide: vec![0].into(),
                 guide_shift: 53,
+                thresholds: [1 << 53; Self::SMALL],
             };
         }
         // Support: mean ± (10 sd + 40) holds all but < 1e-18 of the mass.
@@ -98,9 +110,15 @@ impl PoissonSampler {
             }
             guide.push(i);
         }
+        let mut thresholds = [1u64 << 53; Self::SMALL];
+        for (t, &c) in thresholds.iter_mut().zip(&cdf) {
+            // Exact: scaling by a power of two, then an integer ≤ 2⁵³.
+            *t = (c * (1u64 << 53) as f64).ceil() as u64;
+        }
         Self {
             mean,
             k_lo: k_lo as u32,
+            thresholds,
             cdf: cdf.into(),
             guide_shift: 53 - g.trailing_zeros(),
             guide: guide.into(),
@@ -115,8 +133,25 @@ impl PoissonSampler {
     /// One Poisson(λ) draw. Consumes exactly one `u64` from `rng`.
     #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u32 {
-        // 53 random bits → u in [0, 1).
-        let bits = rng.next_u64() >> 11;
+        self.from_bits(rng.next_u64() >> 11)
+    }
+
+    /// [`Self::from_bits`]'s thresholds for the vectorized draw.
+    #[inline(always)]
+    pub(crate) fn thresholds(&self) -> &[u64; Self::SMALL] {
+        &self.thresholds
+    }
+
+    /// The lowest count in the table (0 for means below ~40).
+    #[inline(always)]
+    pub(crate) fn k_lo(&self) -> u32 {
+        self.k_lo
+    }
+
+    /// The draw for 53 random bits `bits` (the top bits of one `u64`):
+    /// the smallest k with P(K ≤ k) > bits·2⁻⁵³.
+    #[inline(always)]
+    pub(crate) fn from_bits(&self, bits: u64) -> u32 {
         let u = bits as f64 * (1.0 / (1u64 << 53) as f64);
         // = ⌊u · guide.len()⌋ exactly (a power of two), without float→int.
         let j = (bits >> self.guide_shift) as usize;
@@ -224,6 +259,34 @@ mod tests {
             let dof = (df - 1).max(1) as f64;
             let crit = ChiSquared::new(dof).unwrap().inverse_cdf(0.9999);
             assert!(chi2 < crit, "mean {mean}: chi2 {chi2} > {crit} (dof {dof})");
+        }
+    }
+
+    #[test]
+    fn thresholds_give_the_guide_table_answer() {
+        // Every threshold and its neighbours, for small and large means:
+        // k_lo + #{i < SMALL : b ≥ thresholds[i]} equals the guide-table
+        // draw whenever that draw is below k_lo + SMALL.
+        for mean in [0.0, 1e-6, 0.05, 0.2, 0.25, 1.0, 3.0, 50.0, 1e4] {
+            let s = PoissonSampler::new(mean);
+            let mut probes: Vec<u64> = vec![0, (1 << 53) - 1];
+            for &t in s.thresholds() {
+                for d in [-2i64, -1, 0, 1, 2] {
+                    let b = t as i64 + d;
+                    if (0..1i64 << 53).contains(&b) {
+                        probes.push(b as u64);
+                    }
+                }
+            }
+            for b in probes {
+                let small = s.thresholds().iter().filter(|&&t| b >= t).count() as u32;
+                let k = s.from_bits(b);
+                if small < PoissonSampler::SMALL as u32 {
+                    assert_eq!(k, s.k_lo() + small, "mean {mean} bits {b}");
+                } else {
+                    assert!(k >= s.k_lo() + small, "mean {mean} bits {b}");
+                }
+            }
         }
     }
 

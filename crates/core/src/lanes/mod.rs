@@ -19,12 +19,14 @@
 mod avx2;
 pub(crate) mod exp;
 pub(crate) mod kernel;
+mod streams;
 
 use crate::hh::HhState;
 use crate::method::Method;
 use crate::trial::{Protocol, Recorder, TrialError, TrialOutput, V_LIMIT_MV, hermite_crossing};
 use kernel::{Consts, Scratch, State};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use streams::LaneStreams;
 
 pub use exp::exp_poly;
 
@@ -240,10 +242,17 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder>(
     let mut armed = [init.v < threshold; B];
     let mut alive = [false; B];
     alive[..lanes].fill(true);
-    let mut jump = [0.0f64; B];
     let mut v_smooth = [0.0f64; B];
     let mut flag = [false; B];
-    let mut counts = vec![0u64; lanes * n_in];
+    // Input: each population's streams in SoA form (written back at the
+    // end), counts per population and lane, all-ones masks of live lanes.
+    let mut streams: Vec<LaneStreams<B>> = (0..n_in)
+        .map(|j| LaneStreams::load(rngs.iter().skip(j).step_by(n_in)))
+        .collect();
+    let mut counts = vec![[0u64; B]; n_in];
+    let mut alive_mask = [0u64; B];
+    alive_mask[..lanes].fill(u64::MAX);
+    let mut spill = [0u64; B];
     for out in outs.iter_mut() {
         out.spikes_ms.clear();
     }
@@ -252,20 +261,34 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder>(
         let t1 = (step + 1) as f64 * dt;
         let s0 = s;
         kernel.step(&mut s, &mut w, width);
-        // Input: each lane's own streams, one draw per population in order
-        // (dead lanes draw nothing; their results are discarded).
-        // Population by population, a tight loop over the lanes' independent
-        // streams (each lane still adds its populations' jumps in order).
-        jump[..lanes].fill(0.0);
-        for (j, input) in inputs.iter().enumerate() {
-            let sampler = &input.sampler;
-            let weight = input.weight_mv;
-            for lane in 0..lanes {
-                if alive[lane] {
-                    let k = sampler.sample(&mut rngs[lane * n_in + j]);
-                    counts[lane * n_in + j] += k as u64;
-                    jump[lane] += weight * k as f64;
-                }
+        // Input: one draw per population in order, every lane from its own
+        // stream (dead lanes draw too, but count nothing; their results
+        // are discarded).
+        let mut jump = [0.0f64; B];
+        for ((input, lane_streams), counts) in
+            inputs.iter().zip(streams.iter_mut()).zip(counts.iter_mut())
+        {
+            let jump_before = jump;
+            let (sampler, weight) = (&input.sampler, input.weight_mv);
+            if lane_streams.draw(
+                sampler,
+                weight,
+                width,
+                &alive_mask,
+                counts,
+                &mut jump,
+                &mut spill,
+            ) {
+                LaneStreams::finish_spills(
+                    sampler,
+                    weight,
+                    lanes,
+                    &alive_mask,
+                    counts,
+                    &mut jump,
+                    &jump_before,
+                    &spill,
+                );
             }
         }
         // Jumps, and which lanes need the detector or the divergence check:
@@ -338,6 +361,7 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder>(
                     dt_ms: dt,
                 });
                 alive[lane] = false;
+                alive_mask[lane] = 0;
                 // Park the lane at the initial state so it stays finite.
                 s.v[lane] = init.v;
                 s.m[lane] = init.m;
@@ -352,10 +376,12 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder>(
             break;
         }
     }
+    for (j, lane_streams) in streams.iter().enumerate() {
+        lane_streams.store(rngs.iter_mut().skip(j).step_by(n_in));
+    }
     for (lane, out) in outs.iter_mut().enumerate() {
         out.input_counts.clear();
-        out.input_counts
-            .extend_from_slice(&counts[lane * n_in..(lane + 1) * n_in]);
+        out.input_counts.extend(counts.iter().map(|c| c[lane]));
     }
 }
 
