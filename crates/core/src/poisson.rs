@@ -26,12 +26,30 @@ pub struct PoissonSampler {
     /// guide.len() = 2^(53 − guide_shift), so the guide cell of a 53-bit
     /// uniform b·2⁻⁵³ is b >> guide_shift, exactly ⌊u·guide.len()⌋.
     guide_shift: u32,
-    /// thresholds[i] = ⌈cdf[i]·2⁵³⌉ (2⁵³ past the table): for 53 random
-    /// bits b, cdf[i] ≤ b·2⁻⁵³ exactly when b ≥ thresholds[i], so the draw
-    /// is k_lo + #{i : b ≥ thresholds[i]} — the same answer as the guide
-    /// table, as integer compares that vectorize (see [`Self::SMALL`]).
-    thresholds: [u64; Self::SMALL],
+    /// The branch-free draw of the lanes engine around the mode.
+    window: Window,
 }
+
+/// Counts `base .. base + WINDOW` of a [`PoissonSampler`] as integer
+/// thresholds on 53 random bits b: with t(k) = ⌈P(K ≤ k)·2⁵³⌉, P(K ≤ k) ≤
+/// b·2⁻⁵³ exactly when b ≥ t(k) (scaling by 2⁵³ is exact). So for
+/// `low ≤ b < thresholds[WINDOW − 1]` the draw is `base + #{i : b ≥
+/// thresholds[i]}` — the guide table's answer, as compares that vectorize;
+/// other b (rare: the draw is outside the window) take the table.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Window {
+    /// First count of the window.
+    pub base: u32,
+    /// t(base − 1), or 0 if base is the table's first count.
+    pub low: u64,
+    /// t(base + i); 2⁵³ (never reached) past the table.
+    pub thresholds: [u64; WINDOW],
+}
+
+/// Width of [`Window`]: at the B5000 mean of 0.2 a draw leaves it with
+/// probability P(K ≥ 8) ≈ 2.5·10⁻¹⁰; at a mean of 4 (N = 100 000) with
+/// P(K = 0) + P(K ≥ 9) ≈ 0.04.
+pub(crate) const WINDOW: usize = 8;
 
 /// ln(k!) for integer k: exact sums below 32, Stirling's series above
 /// (absolute error < 1e-15 there).
@@ -50,12 +68,6 @@ impl PoissonSampler {
     /// Largest mean per draw accepted (keeps tables below ~70 k entries).
     pub const MAX_MEAN: f64 = 1.0e6;
 
-    /// Number of table entries the branch-free, vectorizable draw of the
-    /// lanes engine compares against; a draw beyond them (probability
-    /// P(K ≥ k_lo + SMALL), 6·10⁻⁵ at the B5000 mean of 0.2) falls back to
-    /// [`Self::index_from_bits`].
-    pub(crate) const SMALL: usize = 4;
-
     /// Builds the table for mean `mean` (≥ 0, ≤ [`Self::MAX_MEAN`]).
     ///
     /// # Panics
@@ -73,7 +85,11 @@ impl PoissonSampler {
                 cdf: vec![1.0].into(),
                 guide: vec![0].into(),
                 guide_shift: 53,
-                thresholds: [1 << 53; Self::SMALL],
+                window: Window {
+                    base: 0,
+                    low: 0,
+                    thresholds: [1 << 53; WINDOW],
+                },
             };
         }
         // Support: mean ± (10 sd + 40) holds all but < 1e-18 of the mass.
@@ -110,15 +126,30 @@ impl PoissonSampler {
             }
             guide.push(i);
         }
-        let mut thresholds = [1u64 << 53; Self::SMALL];
-        for (t, &c) in thresholds.iter_mut().zip(&cdf) {
-            // Exact: scaling by a power of two, then an integer ≤ 2⁵³.
-            *t = (c * (1u64 << 53) as f64).ceil() as u64;
+        // The window starts a few counts below the mode (never below the
+        // table), so it holds most of the mass for any mean up to ~10.
+        let threshold = |c: f64| (c * (1u64 << 53) as f64).ceil() as u64;
+        let start = (mean.floor() as u64)
+            .saturating_sub(WINDOW as u64 / 2 - 1)
+            .max(k_lo);
+        let first = (start - k_lo) as usize;
+        let mut thresholds = [1u64 << 53; WINDOW];
+        for (t, &c) in thresholds.iter_mut().zip(&cdf[first..]) {
+            *t = threshold(c);
         }
+        let window = Window {
+            base: start as u32,
+            low: if first == 0 {
+                0
+            } else {
+                threshold(cdf[first - 1])
+            },
+            thresholds,
+        };
         Self {
             mean,
             k_lo: k_lo as u32,
-            thresholds,
+            window,
             cdf: cdf.into(),
             guide_shift: 53 - g.trailing_zeros(),
             guide: guide.into(),
@@ -136,16 +167,10 @@ impl PoissonSampler {
         self.from_bits(rng.next_u64() >> 11)
     }
 
-    /// [`Self::from_bits`]'s thresholds for the vectorized draw.
+    /// The window of the vectorized draw.
     #[inline(always)]
-    pub(crate) fn thresholds(&self) -> &[u64; Self::SMALL] {
-        &self.thresholds
-    }
-
-    /// The lowest count in the table (0 for means below ~40).
-    #[inline(always)]
-    pub(crate) fn k_lo(&self) -> u32 {
-        self.k_lo
+    pub(crate) fn window(&self) -> &Window {
+        &self.window
     }
 
     /// The draw for 53 random bits `bits` (the top bits of one `u64`):
@@ -263,14 +288,16 @@ mod tests {
     }
 
     #[test]
-    fn thresholds_give_the_guide_table_answer() {
+    fn window_gives_the_guide_table_answer() {
         // Every threshold and its neighbours, for small and large means:
-        // k_lo + #{i < SMALL : b ≥ thresholds[i]} equals the guide-table
-        // draw whenever that draw is below k_lo + SMALL.
-        for mean in [0.0, 1e-6, 0.05, 0.2, 0.25, 1.0, 3.0, 50.0, 1e4] {
+        // inside the window, base + #{i : b ≥ thresholds[i]} is the
+        // guide-table draw; outside it, the draw is outside the window.
+        for mean in [0.0, 1e-6, 0.05, 0.2, 0.25, 1.0, 3.0, 4.0, 7.5, 50.0, 1e4] {
             let s = PoissonSampler::new(mean);
+            let w = *s.window();
+            let last = w.thresholds[WINDOW - 1];
             let mut probes: Vec<u64> = vec![0, (1 << 53) - 1];
-            for &t in s.thresholds() {
+            for t in w.thresholds.into_iter().chain([w.low]) {
                 for d in [-2i64, -1, 0, 1, 2] {
                     let b = t as i64 + d;
                     if (0..1i64 << 53).contains(&b) {
@@ -278,15 +305,19 @@ mod tests {
                     }
                 }
             }
+            let mut inside = 0;
             for b in probes {
-                let small = s.thresholds().iter().filter(|&&t| b >= t).count() as u32;
                 let k = s.from_bits(b);
-                if small < PoissonSampler::SMALL as u32 {
-                    assert_eq!(k, s.k_lo() + small, "mean {mean} bits {b}");
+                let n = w.thresholds.iter().filter(|&&t| b >= t).count() as u32;
+                if w.low <= b && b < last {
+                    inside += 1;
+                    assert_eq!(k, w.base + n, "mean {mean} bits {b}");
                 } else {
-                    assert!(k >= s.k_lo() + small, "mean {mean} bits {b}");
+                    let outside = k < w.base || k >= w.base + WINDOW as u32 - 1;
+                    assert!(outside, "mean {mean} bits {b}: {k} in the window");
                 }
             }
+            assert!(inside > 0, "mean {mean}: no probe inside the window");
         }
     }
 

@@ -1,17 +1,17 @@
 //! The input draw of a block, vectorized across lanes: each lane's
 //! xoshiro256++ stream advanced in structure-of-arrays form, and the
-//! Poisson count found by integer compares against the sampler's first
-//! CDF thresholds — the same `u64`s and the same counts, bit for bit, as
+//! Poisson count found by integer compares against the sampler's CDF
+//! thresholds around the mode — the same `u64`s and the same counts, bit for bit, as
 //! one [`PoissonSampler::sample`] per lane.
 //!
 //! Why: drawing one lane at a time is a serial xoshiro update, a float
 //! conversion and a table walk per lane (≈ 35 % of a step at B5000); in
 //! SoA form the 256-bit state update, the 53-bit uniforms and the compares
 //! are a handful of 4-wide integer instructions per 4 lanes, and only the
-//! rare draw beyond the first [`PoissonSampler::SMALL`] counts takes the
+//! rare draw outside the sampler's window of [`WINDOW`] counts takes the
 //! table.
 
-use crate::poisson::PoissonSampler;
+use crate::poisson::{PoissonSampler, WINDOW};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -87,10 +87,11 @@ impl<const B: usize> LaneStreams<B> {
         spill: &mut [u64; B],
     ) -> bool {
         let n = n.min(B);
-        let th = sampler.thresholds().map(|t| t as i64);
-        let last = th[PoissonSampler::SMALL - 1];
-        let k_lo = sampler.k_lo() as u64;
-        let k_lo_f = k_lo as f64;
+        let window = sampler.window();
+        let th = window.thresholds.map(|t| t as i64);
+        let (low, last) = (window.low as i64, th[WINDOW - 1]);
+        let base = window.base as u64;
+        let base_f = base as f64;
         let mut spilled = 0u64;
         for i in 0..n {
             // xoshiro256++ (Blackman & Vigna), exactly as rand_xoshiro.
@@ -106,8 +107,8 @@ impl<const B: usize> LaneStreams<B> {
             (self.s0[i], self.s1[i], self.s2[i], self.s3[i]) = (s0, s1, s2, s3);
             // 53 bits < 2⁶³: signed compares are exact (and native in AVX2).
             let bits = (out >> 11) as i64;
-            let mut k = k_lo;
-            let mut kf = k_lo_f;
+            let mut k = base;
+            let mut kf = base_f;
             for &t in &th {
                 let hit = bits >= t;
                 k += hit as u64;
@@ -116,7 +117,7 @@ impl<const B: usize> LaneStreams<B> {
             counts[i] += k & alive[i];
             jump[i] += weight * kf;
             spill[i] = bits as u64;
-            spilled |= ((bits >= last) as u64) & alive[i];
+            spilled |= ((bits < low) as u64 | (bits >= last) as u64) & alive[i];
         }
         spilled != 0
     }
@@ -135,12 +136,16 @@ impl<const B: usize> LaneStreams<B> {
         jump_before: &[f64; B],
         spill: &[u64; B],
     ) {
-        let last = sampler.thresholds()[PoissonSampler::SMALL - 1];
-        let partial = sampler.k_lo() as u64 + PoissonSampler::SMALL as u64;
+        let window = sampler.window();
+        let last = window.thresholds[WINDOW - 1];
         for i in 0..lanes.min(B) {
-            if alive[i] != 0 && spill[i] >= last {
-                let k = sampler.from_bits(spill[i]) as u64;
-                counts[i] += k - partial;
+            let bits = spill[i];
+            if alive[i] != 0 && (bits < window.low || bits >= last) {
+                // Undo the window's partial count, add the table's answer.
+                let partial = window.base as u64
+                    + window.thresholds.iter().filter(|&&t| bits >= t).count() as u64;
+                let k = sampler.from_bits(bits) as u64;
+                counts[i] = counts[i].wrapping_sub(partial).wrapping_add(k);
                 // Same expression as the vector path, with the full count.
                 jump[i] = jump_before[i] + weight * k as f64;
             }
