@@ -24,6 +24,11 @@ pub(crate) struct LaneStreams<const B: usize> {
     s3: [u64; B],
 }
 
+/// 2⁵² and its bit pattern: for an integer k < 2⁵², the double with bits
+/// `TWO_52_BITS | k` is exactly 2⁵² + k.
+const TWO_52: f64 = 4_503_599_627_370_496.0;
+const TWO_52_BITS: u64 = 0x4330_0000_0000_0000;
+
 /// State of padding lanes (beyond the block's trials, computed but
 /// discarded): any non-zero xoshiro state will do.
 const PADDING: [u64; 4] = [
@@ -91,7 +96,6 @@ impl<const B: usize> LaneStreams<B> {
         let th = window.thresholds.map(|t| t as i64);
         let (low, last) = (window.low as i64, th[WINDOW - 1]);
         let base = window.base as u64;
-        let base_f = base as f64;
         let mut spilled = 0u64;
         for i in 0..n {
             // xoshiro256++ (Blackman & Vigna), exactly as rand_xoshiro.
@@ -108,12 +112,12 @@ impl<const B: usize> LaneStreams<B> {
             // 53 bits < 2⁶³: signed compares are exact (and native in AVX2).
             let bits = (out >> 11) as i64;
             let mut k = base;
-            let mut kf = base_f;
             for &t in &th {
-                let hit = bits >= t;
-                k += hit as u64;
-                kf += if hit { 1.0 } else { 0.0 };
+                k += (bits >= t) as u64;
             }
+            // k as f64, exactly (k < 2⁵²), without a 64-bit conversion
+            // instruction (AVX2 has none): the bits of 2⁵² + k, minus 2⁵².
+            let kf = f64::from_bits(k | TWO_52_BITS) - TWO_52;
             counts[i] += k & alive[i];
             jump[i] += weight * kf;
             spill[i] = bits as u64;
