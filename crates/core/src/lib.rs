@@ -51,7 +51,7 @@ mod method;
 mod poisson;
 mod trial;
 
-pub use detect::{DetectParams, SpikeDetector};
+pub use detect::{DetectParams, DetectRule, SpikeDetector};
 pub use error::ParamError;
 pub use hh::{HhParams, HhState, Rates, exprel};
 pub use input::{PoissonInput, PreparedInput};

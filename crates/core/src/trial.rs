@@ -321,8 +321,9 @@ fn simulate<S: Stepper, R: Recorder>(
         s.v += jump;
         let t1 = (step + 1) as f64 * dt;
         if let Some(mut t) = detector.observe(t0, t1 - t0, v0, v_smooth, s.v) {
-            if v_smooth >= protocol.detect.threshold_mv {
-                // The smooth part crossed: refine the chord's estimate with
+            let threshold = protocol.detect.threshold_mv;
+            if v_smooth >= threshold && v0 < threshold {
+                // The smooth part crossed from below: refine the chord's estimate with
                 // the cubic Hermite interpolant of V on the step (values and
                 // dV/dt at both ends), O(dt⁴) instead of O(dt²).
                 let dv0 = p.derivative(&s0).v;
@@ -330,8 +331,8 @@ fn simulate<S: Stepper, R: Recorder>(
                 t = t0
                     + (t1 - t0)
                         * hermite_crossing(
-                            v0 - protocol.detect.threshold_mv,
-                            v_smooth - protocol.detect.threshold_mv,
+                            v0 - threshold,
+                            v_smooth - threshold,
                             dv0 * (t1 - t0),
                             dv1 * (t1 - t0),
                         );

@@ -163,6 +163,7 @@ fn without_hysteresis_the_same_trials_are_over_counted() {
         detect: DetectParams {
             threshold_mv: 0.0,
             rearm_mv: -1.0,
+            ..DetectParams::default()
         },
         initial: HhState::at_rest(-65.0),
         inputs: vec![("exc", &inputs[0]), ("inh", &inputs[1])],

@@ -266,10 +266,13 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder>(
         n: [init.n; B],
     };
     let mut w = Scratch::<B>::new();
-    let rearm = protocol.detect.rearm_mv;
+    let levels = crate::detect::Levels::new(&protocol.detect);
     let mut detectors = [crate::SpikeDetector::new(&protocol.detect, init.v); B];
     // Mirror of each detector's armed state, for the vectorized check.
-    let mut armed = [init.v < threshold; B];
+    let mut armed = [false; B];
+    for (a, d) in armed.iter_mut().zip(&detectors) {
+        *a = d.is_armed();
+    }
     let mut alive = [false; B];
     alive[..lanes].fill(true);
     let mut v_smooth = [0.0f64; B];
@@ -331,8 +334,8 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder>(
             let ve = vs + jump[i];
             v_smooth[i] = vs;
             s.v[i] = ve;
-            let crossed = vs.max(ve) >= threshold;
-            let rearms = vs.min(ve) < rearm && ve < threshold;
+            let crossed = levels.crosses(vs, ve);
+            let rearms = levels.rearms(vs, ve);
             let f = (if armed[i] { crossed } else { rearms }) || !(ve.abs() < V_LIMIT_MV);
             flag[i] = f;
             any |= f;
@@ -349,10 +352,9 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder>(
                 let vs = v_smooth[lane];
                 let v0 = s0.v[lane];
                 let spike = detectors[lane].observe(t0, t1 - t0, v0, vs, v_end);
-                armed[lane] = (armed[lane] && spike.is_none())
-                    || (vs.min(v_end) < rearm && v_end < threshold);
+                armed[lane] = detectors[lane].is_armed();
                 if let Some(mut t) = spike {
-                    if vs >= threshold {
+                    if vs >= threshold && v0 < threshold {
                         // The smooth part crossed; refine with the cubic
                         // Hermite interpolant (as in `run_trial`).
                         let start = HhState {
