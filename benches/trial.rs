@@ -17,10 +17,9 @@
 //! parallelism, but the shared and polynomial exponentials with hardware
 //! FMA). The group `hh/rush-larsen-lanes/N=…` times a full block of
 //! [`LANES`] trials through `lanes::run_trials`, the way the ensemble runs
-//! untraced trials, `hh/rush-larsen-f32-lanes/N=…` the same for the
-//! opt-in `rush-larsen-f32` method, and `hh/rush-larsen-lanes-portable/N=5000`
-//! the default block on the portable (non-AVX2) code path; throughput counts
-//! every trial's steps.
+//! untraced trials, and `hh/rush-larsen-lanes-portable/N=5000` the same
+//! block on the portable (non-AVX2) code path; throughput counts every
+//! trial's steps.
 //!
 //! Run: `cargo bench --bench trial` (add `-- --quick` for a fast look).
 
@@ -73,26 +72,13 @@ fn bench_lanes(c: &mut Criterion) {
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4));
-    let mut cases: Vec<(&str, Method, Isa, u32)> = SIZES
+    let mut cases: Vec<(&str, Isa, u32)> = SIZES
         .iter()
-        .map(|&n| ("rush-larsen-lanes", Method::RushLarsen, Isa::detect(), n))
+        .map(|&n| ("rush-larsen-lanes", Isa::detect(), n))
         .collect();
-    cases.extend(SIZES.iter().map(|&n| {
-        (
-            "rush-larsen-f32-lanes",
-            Method::RushLarsenF32,
-            Isa::detect(),
-            n,
-        )
-    }));
-    cases.push((
-        "rush-larsen-lanes-portable",
-        Method::RushLarsen,
-        Isa::Portable,
-        5000,
-    ));
-    for (name, method, isa, n) in cases {
-        let protocol = protocol(method, n);
+    cases.push(("rush-larsen-lanes-portable", Isa::Portable, 5000));
+    for (name, isa, n) in cases {
+        let protocol = protocol(Method::RushLarsen, n);
         group.throughput(Throughput::Elements(protocol.n_steps() * LANES as u64));
         let mut rngs: Vec<_> = (0..LANES as u32)
             .flat_map(|k| {

@@ -43,8 +43,7 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
     // Per-core throughput of each method measured on a 2-core Zen 3 machine
     // (docs/performance.md): a rough guide, not a promise.
     let per_core = match spec.method {
-        Method::RushLarsen => 50e6,
-        Method::RushLarsenF32 => 80e6,
+        Method::RushLarsen => 40e6,
         Method::RushLarsenReference => 6e6,
         Method::Euler => 7e6,
         Method::Rk4 => 2e6,

@@ -29,22 +29,15 @@ pub enum Method {
     /// libm's `exp`/`exp_m1` for every rate ([`RushLarsen`] stepper): the
     /// reference the fast path is measured against.
     RushLarsenReference,
-    /// Opt-in fast mode: [`Method::RushLarsen`] with the three gates (their
-    /// rates, targets, decays and values) in single precision, 8 lanes per
-    /// AVX2 register; the membrane stays in double precision. Gate rates
-    /// are accurate to ~2·10⁻⁵ relative; the effect on spike times and
-    /// statistics is measured in docs/performance.md.
-    RushLarsenF32,
 }
 
 impl Method {
     /// All methods, for help texts and tests.
-    pub const ALL: [Method; 5] = [
+    pub const ALL: [Method; 4] = [
         Method::Euler,
         Method::Rk4,
         Method::RushLarsen,
         Method::RushLarsenReference,
-        Method::RushLarsenF32,
     ];
 
     /// The name used in experiment files.
@@ -54,7 +47,6 @@ impl Method {
             Method::Rk4 => "rk4",
             Method::RushLarsen => "rush-larsen",
             Method::RushLarsenReference => "rush-larsen-reference",
-            Method::RushLarsenF32 => "rush-larsen-f32",
         }
     }
 

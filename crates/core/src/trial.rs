@@ -284,7 +284,7 @@ fn dispatch<R: Recorder>(
     match protocol.method {
         Method::Euler => simulate::<Euler, R>(protocol, rngs, out, rec),
         Method::Rk4 => simulate::<Rk4, R>(protocol, rngs, out, rec),
-        Method::RushLarsen | Method::RushLarsenF32 => {
+        Method::RushLarsen => {
             crate::lanes::run_single(crate::lanes::Isa::detect(), protocol, rngs, out, rec)
         }
         Method::RushLarsenReference => simulate::<RushLarsen, R>(protocol, rngs, out, rec),

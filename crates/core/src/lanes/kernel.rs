@@ -9,7 +9,6 @@
 //! explicit `mul_add`, with no contraction, so both give the same bits.
 
 use super::exp::exp_poly;
-use super::exp32::exp_poly_f32;
 use crate::hh::HhParams;
 
 /// e^2.5, e^3 and e (nearest doubles; checked against `f64::exp` in tests).
@@ -75,13 +74,6 @@ pub(crate) struct Scratch<const B: usize> {
     arg_n: [f64; B],
     v_inf: [f64; B],
     arg_v: [f64; B],
-    // Single-precision gate coefficients (`rush-larsen-f32`).
-    inf_m32: [f32; B],
-    inf_h32: [f32; B],
-    inf_n32: [f32; B],
-    arg_m32: [f32; B],
-    arg_h32: [f32; B],
-    arg_n32: [f32; B],
 }
 
 impl<const B: usize> Scratch<B> {
@@ -96,12 +88,6 @@ impl<const B: usize> Scratch<B> {
             arg_n: [0.0; B],
             v_inf: [0.0; B],
             arg_v: [0.0; B],
-            inf_m32: [0.0; B],
-            inf_h32: [0.0; B],
-            inf_n32: [0.0; B],
-            arg_m32: [0.0; B],
-            arg_h32: [0.0; B],
-            arg_n32: [0.0; B],
         }
     }
 }
@@ -240,144 +226,10 @@ pub(crate) fn step_exact<const B: usize>(
     }
 }
 
-/// Below this |x| the f32 kernel's removable singularities use the
-/// Taylor series (truncation x⁹/10! < 5.4·10⁻¹⁰ at 0.5; above it the
-/// cancellation error of 1 − e^(−x) in f32 is ≤ 6·10⁻⁸/|x| ≤ 1.2·10⁻⁷).
-const EXPREL_SWITCH_F32: f32 = 0.5;
-
-/// [`gates_shared`] in single precision.
-#[inline(always)]
-pub(crate) fn gates_shared_f32(v: f32, t: f32) -> [f32; 6] {
-    let t2 = t * t;
-    let t4 = t2 * t2;
-    let t8 = t4 * t4;
-    let t9 = t8 * t;
-    let t18 = t9 * t9;
-    let t36 = t18 * t18;
-    let (t40, t72) = (t36 * t4, t36 * t36);
-    let inv_exprel = |x: f32, e_neg_scale: f32| -> (f32, f32) {
-        let small = x.abs() < EXPREL_SWITCH_F32;
-        let mut p: f32 = 1.0 / 362_880.0;
-        for c in [
-            -1.0 / 40_320.0,
-            1.0 / 5_040.0,
-            -1.0 / 720.0,
-            1.0 / 120.0,
-            -1.0 / 24.0,
-            1.0 / 6.0,
-            -0.5,
-            1.0,
-        ] {
-            p = p.mul_add(x, c);
-        }
-        let num = if small { 1.0 } else { x };
-        let den = if small {
-            p
-        } else {
-            e_neg_scale.mul_add(-t72, 1.0)
-        };
-        (num, den)
-    };
-    let coefficients = |a: f32, d: f32, beta: f32| -> (f32, f32) {
-        let q = beta.mul_add(d, a);
-        let r = 1.0 / (q * d);
-        (a * d * r, q * q * r)
-    };
-    let (nm, dm) = inv_exprel((v + 40.0) * 0.1, E_2_5 as f32);
-    let (nn, dn) = inv_exprel((v + 55.0) * 0.1, E_1 as f32);
-    let (inf_m, k_m) = coefficients(nm, dm, 4.0 * t40);
-    let (inf_n, k_n) = coefficients(0.1 * nn, dn, 0.125 * t9);
-    let dh = (E_3 as f32).mul_add(t72, 1.0);
-    let alpha_h = 0.07 * t36;
-    let qh = alpha_h.mul_add(dh, 1.0);
-    let rh = 1.0 / (qh * dh);
-    [inf_m, k_m, alpha_h * dh * dh * rh, qh * qh * rh, inf_n, k_n]
-}
-
-/// |V| clamp [mV] for the f32 rate functions: t⁷² = e^(−(V+65)/10) stays
-/// finite in f32 down to V ≈ −940 mV; beyond ±500 mV a trial is far outside
-/// physiology (and is stopped as diverged at ±1000 mV).
-const V_CLAMP_F32: f32 = 500.0;
-
-/// One Rush–Larsen step of lanes `0..n` with the gates in single precision
-/// ("rush-larsen-f32", opt-in): the shared exponential, the rates, the gate
-/// coefficients, decays and updates in f32 (8 lanes per AVX2 register),
-/// the membrane — conductances, target, decay and V — in f64 as in
-/// [`step_exact`]. Gates are stored rounded to f32.
-#[inline(always)]
-pub(crate) fn step_f32_gates<const B: usize>(
-    c: &Consts,
-    s: &mut State<B>,
-    w: &mut Scratch<B>,
-    n: usize,
-) {
-    let n = n.min(B);
-    let neg_dt = c.neg_dt as f32;
-    // 1. Gate targets and decay arguments in f32.
-    for i in 0..n {
-        let v = (s.v[i] as f32).clamp(-V_CLAMP_F32, V_CLAMP_F32);
-        let t = exp_poly_f32((v + 65.0) * (-1.0 / 720.0));
-        let [im, km, ih, kh, inn, kn] = gates_shared_f32(v, t);
-        w.inf_m32[i] = im;
-        w.inf_h32[i] = ih;
-        w.inf_n32[i] = inn;
-        w.arg_m32[i] = neg_dt * km;
-        w.arg_h32[i] = neg_dt * kh;
-        w.arg_n32[i] = neg_dt * kn;
-    }
-    // 2. Membrane target and decay argument in f64 (gates at the step's start).
-    for i in 0..n {
-        let (m, h, nn) = (s.m[i], s.h[i], s.n[i]);
-        let g_na = c.g_na * m * m * m * h;
-        let g_k = c.g_k * (nn * nn) * (nn * nn);
-        let g_tot = g_na + g_k + c.g_l;
-        w.v_inf[i] = g_na.mul_add(c.e_na, g_k.mul_add(c.e_k, c.leak_drive)) / g_tot;
-        w.arg_v[i] = g_tot * c.neg_dt_over_c;
-    }
-    // 3. Gate updates in f32.
-    for i in 0..n {
-        let (im, ih, inn) = (w.inf_m32[i], w.inf_h32[i], w.inf_n32[i]);
-        let m = (s.m[i] as f32 - im).mul_add(exp_poly_f32(w.arg_m32[i]), im);
-        let h = (s.h[i] as f32 - ih).mul_add(exp_poly_f32(w.arg_h32[i]), ih);
-        let nn = (s.n[i] as f32 - inn).mul_add(exp_poly_f32(w.arg_n32[i]), inn);
-        s.m[i] = m as f64;
-        s.h[i] = h as f64;
-        s.n[i] = nn as f64;
-    }
-    // 4. Membrane update in f64.
-    for i in 0..n {
-        let iv = w.v_inf[i];
-        s.v[i] = (s.v[i] - iv).mul_add(exp_poly(w.arg_v[i]), iv);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::hh::Rates;
-
-    /// The f32 gate coefficients against the f64 ones: relative error
-    /// bound ≈ 72 × 2 ulp(f32) from t⁷² (1.7·10⁻⁵) plus a few roundings;
-    /// 4·10⁻⁵ over −100…+60 mV and around the singularities.
-    #[test]
-    fn f32_gate_coefficients_match_f64() {
-        let mut worst = 0.0f64;
-        let mut vs: Vec<f64> = (0..=1_600).map(|i| -100.0 + 0.1 * i as f64).collect();
-        for c in [-40.0, -55.0] {
-            vs.extend((-200..=200).map(|i| c + 1e-3 * i as f64));
-        }
-        for v in vs {
-            let want = gates_shared(v, shared_t(v));
-            let v32 = v as f32;
-            let got = gates_shared_f32(v32, exp_poly_f32((v32 + 65.0) * (-1.0 / 720.0)));
-            for (g, w) in got.iter().zip(&want) {
-                let rel = ((*g as f64 - w) / w).abs();
-                worst = worst.max(rel);
-                assert!(rel < 4e-5, "V = {v}: {g} vs {w} (rel {rel:e})");
-            }
-        }
-        eprintln!("max relative deviation of f32 gate coefficients: {worst:e}");
-    }
 
     #[test]
     fn constants_are_the_nearest_doubles() {

@@ -18,7 +18,6 @@
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 pub(crate) mod exp;
-pub(crate) mod exp32;
 pub(crate) mod kernel;
 mod streams;
 
@@ -84,38 +83,9 @@ impl Kernel for Exact {
     }
 }
 
-/// Rush–Larsen with the gates in single precision (opt-in).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct F32Gates(Consts);
-
-impl Kernel for F32Gates {
-    #[inline(always)]
-    fn step<const B: usize>(&self, s: &mut State<B>, w: &mut Scratch<B>, n: usize) {
-        kernel::step_f32_gates(&self.0, s, w, n)
-    }
-}
-
 /// Whether `method` runs on the lanes engine.
 pub(crate) fn has_lanes(method: Method) -> bool {
-    matches!(method, Method::RushLarsen | Method::RushLarsenF32)
-}
-
-/// Runs `f` with the kernel of `protocol`'s method (chosen once, outside
-/// every step loop).
-macro_rules! with_kernel {
-    ($protocol:expr, |$k:ident| $body:expr) => {{
-        let consts = Consts::new(&$protocol.params, $protocol.dt_ms);
-        match $protocol.method {
-            Method::RushLarsenF32 => {
-                let $k = F32Gates(consts);
-                $body
-            }
-            _ => {
-                let $k = Exact(consts);
-                $body
-            }
-        }
-    }};
+    matches!(method, Method::RushLarsen)
 }
 
 /// Runs trials `outs` of `protocol` (rngs: `outs.len() × n_inputs` streams,
@@ -158,9 +128,8 @@ pub fn run_trials_isa(
         .zip(rng_blocks)
         .zip(errors.chunks_mut(LANES))
     {
-        with_kernel!(protocol, |kernel| dispatch::<_, LANES, _>(
-            isa, &kernel, protocol, rngs, outs, &mut NoRec, errors
-        ));
+        let kernel = Exact(Consts::new(&protocol.params, protocol.dt_ms));
+        dispatch::<_, LANES, _>(isa, &kernel, protocol, rngs, outs, &mut NoRec, errors);
     }
     errors
         .into_iter()
@@ -189,7 +158,8 @@ pub(crate) fn run_single<R: Recorder>(
     rec: &mut R,
 ) -> Result<(), TrialError> {
     let mut err = [None];
-    with_kernel!(protocol, |kernel| dispatch::<_, 1, _>(
+    let kernel = Exact(Consts::new(&protocol.params, protocol.dt_ms));
+    dispatch::<_, 1, _>(
         isa,
         &kernel,
         protocol,
@@ -197,7 +167,7 @@ pub(crate) fn run_single<R: Recorder>(
         std::slice::from_mut(out),
         rec,
         &mut err,
-    ));
+    );
     match err[0].take() {
         None => Ok(()),
         Some(e) => Err(e),
