@@ -160,6 +160,7 @@ def train_stats(S, a):
             cvs.append(isi.std() / isi.mean())
     c = np.asarray(S.count[:], dtype=float)
     return dict(isi_cv_mean=round(float(np.mean(cvs)), 4) if cvs else float("nan"),
+                rate_sd_hz=round(float(c.std(ddof=1) / (a.T / 1000.0)), 4) if len(c) > 1 else float("nan"),
                 fano_ddof1=round(float(c.var(ddof=1) / c.mean()), 4) if c.mean() > 0 else float("nan"))
 
 

@@ -182,3 +182,82 @@ fn without_hysteresis_the_same_trials_are_over_counted() {
     eprintln!("re-arm at -1 mV: {surplus} extra spikes over 4 trials");
     assert!(surplus > 0);
 }
+
+/// `detect.rule = "pre-kick"` against an independent, literal transcription
+/// of Brian2's schedule for `threshold='v>0*mV', refractory='v>0*mV'` with
+/// `PoissonInput` on v — per step: `not_refractory |= !(v > 0)`, state
+/// update, `v > 0 and not_refractory` → spike (then refractory), then the
+/// input kick — on the same random draws and the same integrator
+/// (`rush-larsen-reference`), so the spike counts must agree exactly, trial
+/// by trial, at N = 5000 where re-crossings are common.
+#[test]
+fn pre_kick_rule_is_brians_schedule() {
+    use spikemc_core::{DetectRule, PoissonSampler, RushLarsen, Stepper};
+    let inputs = exc_inh(5000, 1.0, -4.0);
+    let dt = 0.01;
+    let pr = Protocol::new(ProtocolSpec {
+        params: HhParams::default(),
+        method: Method::RushLarsenReference,
+        duration_ms: 500.0,
+        dt_ms: dt,
+        detect: DetectParams {
+            threshold_mv: 0.0,
+            rearm_mv: 0.0,
+            rule: DetectRule::PreKick,
+        },
+        initial: HhState::at_rest(-65.0),
+        inputs: vec![("exc", &inputs[0]), ("inh", &inputs[1])],
+    })
+    .unwrap();
+    let samplers: Vec<PoissonSampler> = inputs
+        .iter()
+        .map(|i| PoissonSampler::new(i.mean_per_step(dt)))
+        .collect();
+    let mut hysteresis_total = 0;
+    let (mut ours_total, mut brian_total) = (0, 0);
+    for trial in 0..6 {
+        let mut out = TrialOutput::default();
+        run_trial(&pr, &mut streams(11, trial, 2), &mut out, None).unwrap();
+        // Brian2's loop, written out.
+        let p = HhParams::default();
+        let mut s = HhState::at_rest(-65.0);
+        let mut rngs = streams(11, trial, 2);
+        let (mut not_refractory, mut count) = (true, 0usize);
+        for _ in 0..pr.n_steps() {
+            not_refractory = not_refractory || !(s.v > 0.0);
+            RushLarsen::step(&p, &mut s, dt);
+            if s.v > 0.0 && not_refractory {
+                count += 1;
+                not_refractory = false;
+            }
+            let mut kick = 0.0;
+            for (sampler, (input, rng)) in samplers.iter().zip(inputs.iter().zip(&mut rngs)) {
+                kick += input.weight * sampler.sample(rng) as f64;
+            }
+            s.v += kick;
+        }
+        assert_eq!(out.spikes_ms.len(), count, "trial {trial}");
+        ours_total += out.spikes_ms.len();
+        brian_total += count;
+        let hyst = Protocol::new(ProtocolSpec {
+            params: HhParams::default(),
+            method: Method::RushLarsenReference,
+            duration_ms: 500.0,
+            dt_ms: dt,
+            detect: DetectParams::default(),
+            initial: HhState::at_rest(-65.0),
+            inputs: vec![("exc", &inputs[0]), ("inh", &inputs[1])],
+        })
+        .unwrap();
+        let mut out = TrialOutput::default();
+        run_trial(&hyst, &mut streams(11, trial, 2), &mut out, None).unwrap();
+        hysteresis_total += out.spikes_ms.len();
+    }
+    // The rule matters here: Brian2's counts re-crossings that hysteresis
+    // does not (otherwise this test would not tell the rules apart).
+    assert_eq!(ours_total, brian_total);
+    assert!(
+        brian_total > hysteresis_total,
+        "pre-kick {brian_total} vs hysteresis {hysteresis_total}"
+    );
+}

@@ -66,9 +66,31 @@ const GOLDEN: &[(&str, [u64; TRIALS as usize])] = &[
             5485423192292121063,
         ],
     ),
+    (
+        "rush-larsen pre-kick",
+        [
+            5276893249695302067,
+            15542405113161856246,
+            17335792609792377725,
+            8588907773934784371,
+            9423788301562026364,
+            11811055134399231967,
+        ],
+    ),
+    (
+        "rush-larsen-reference pre-kick",
+        [
+            10799007351199984427,
+            12747753301957533058,
+            9816117548771934420,
+            12563162511884358248,
+            9519369496325170954,
+            15979232220782998456,
+        ],
+    ),
 ];
 
-fn plan(method: &str) -> Plan {
+fn plan(method: &str, extra: &[&str]) -> Plan {
     let sets: Vec<Assignment> = [
         format!("method=\"{method}\""),
         format!("trials={TRIALS}"),
@@ -76,6 +98,13 @@ fn plan(method: &str) -> Plan {
         "record.trials=[]".to_string(),
     ]
     .iter()
+    .chain(
+        extra
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .iter(),
+    )
     .map(|s| Assignment::parse(s).expect("valid --set"))
     .collect();
     Plan::from_toml(EXPERIMENT, "inputs-5000.toml", &sets).expect("valid experiment")
@@ -101,8 +130,21 @@ fn digest(spikes: &[f64], counts: &[u64]) -> u64 {
 #[test]
 fn fixed_seed_gives_pinned_spike_times_for_every_method() {
     let print = std::env::var_os("GOLDEN_PRINT").is_some();
-    for method in ["rush-larsen", "rush-larsen-reference", "euler", "rk4"] {
-        let plan = plan(method);
+    let pre_kick = ["detect.rule=\"pre-kick\"", "detect.rearm_mv=0"];
+    let cases: [(&str, &str, &[&str]); 6] = [
+        ("rush-larsen", "rush-larsen", &[]),
+        ("rush-larsen-reference", "rush-larsen-reference", &[]),
+        ("euler", "euler", &[]),
+        ("rk4", "rk4", &[]),
+        ("rush-larsen pre-kick", "rush-larsen", &pre_kick),
+        (
+            "rush-larsen-reference pre-kick",
+            "rush-larsen-reference",
+            &pre_kick,
+        ),
+    ];
+    for (case, method, extra) in cases {
+        let plan = plan(method, extra);
         let mut out = TrialOutput::default();
         let alone: Vec<u64> = (0..TRIALS)
             .map(|k| {
@@ -116,15 +158,15 @@ fn fixed_seed_gives_pinned_spike_times_for_every_method() {
             .iter()
             .map(|r| digest(&r.spikes_ms, &r.input_counts))
             .collect();
-        assert_eq!(alone, blocks, "{method}: alone vs in blocks");
+        assert_eq!(alone, blocks, "{case}: alone vs in blocks");
         if print {
-            println!("(\"{method}\", {alone:?}),");
+            println!("(\"{case}\", {alone:?}),");
             continue;
         }
         let want = GOLDEN
             .iter()
-            .find(|(m, _)| *m == method)
-            .unwrap_or_else(|| panic!("no golden digests for {method}"));
-        assert_eq!(alone[..], want.1[..], "{method}: digests changed");
+            .find(|(m, _)| *m == case)
+            .unwrap_or_else(|| panic!("no golden digests for {case}"));
+        assert_eq!(alone[..], want.1[..], "{case}: digests changed");
     }
 }
