@@ -17,9 +17,10 @@
 //! parallelism, but the shared and polynomial exponentials with hardware
 //! FMA). The group `hh/rush-larsen-lanes/N=…` times a full block of
 //! [`LANES`] trials through `lanes::run_trials`, the way the ensemble runs
-//! untraced trials, and `hh/rush-larsen-lanes-portable/N=5000` the same
-//! block on the portable (non-AVX2) code path; throughput counts every
-//! trial's steps.
+//! untraced trials, `hh/rush-larsen-table-lanes/N=…` the same for the
+//! opt-in `rush-larsen-table` method, and `hh/rush-larsen-lanes-portable/N=5000`
+//! the default block on the portable (non-AVX2) code path; throughput counts
+//! every trial's steps.
 //!
 //! Run: `cargo bench --bench trial` (add `-- --quick` for a fast look).
 
@@ -72,13 +73,24 @@ fn bench_lanes(c: &mut Criterion) {
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4));
-    let mut cases: Vec<(&str, Isa, u32)> = SIZES
-        .iter()
-        .map(|&n| ("rush-larsen-lanes", Isa::detect(), n))
-        .collect();
-    cases.push(("rush-larsen-lanes-portable", Isa::Portable, 5000));
-    for (name, isa, n) in cases {
-        let protocol = protocol(Method::RushLarsen, n);
+    let mut cases: Vec<(&str, Method, Isa, u32)> = Vec::new();
+    for n in SIZES {
+        cases.push(("rush-larsen-lanes", Method::RushLarsen, Isa::detect(), n));
+        cases.push((
+            "rush-larsen-table-lanes",
+            Method::RushLarsenTable,
+            Isa::detect(),
+            n,
+        ));
+    }
+    cases.push((
+        "rush-larsen-lanes-portable",
+        Method::RushLarsen,
+        Isa::Portable,
+        5000,
+    ));
+    for (name, method, isa, n) in cases {
+        let protocol = protocol(method, n);
         group.throughput(Throughput::Elements(protocol.n_steps() * LANES as u64));
         let mut rngs: Vec<_> = (0..LANES as u32)
             .flat_map(|k| {

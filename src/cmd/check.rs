@@ -43,7 +43,8 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
     // Per-core throughput of each method measured on a 2-core Zen 3 machine
     // (docs/performance.md): a rough guide, not a promise.
     let per_core = match spec.method {
-        Method::RushLarsen => 40e6,
+        Method::RushLarsen => 45e6,
+        Method::RushLarsenTable => 60e6,
         Method::RushLarsenReference => 6e6,
         Method::Euler => 7e6,
         Method::Rk4 => 2e6,

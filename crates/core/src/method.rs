@@ -29,15 +29,22 @@ pub enum Method {
     /// libm's `exp`/`exp_m1` for every rate ([`RushLarsen`] stepper): the
     /// reference the fast path is measured against.
     RushLarsenReference,
+    /// Opt-in fast mode: [`Method::RushLarsen`] with the gate updates
+    /// x ← A(V) + D(V)·x interpolated from a per-protocol table (1/32 mV
+    /// grid on −150…+150 mV, built from the libm rates); the membrane is
+    /// exact. The table's error and its measured effect on spike times are
+    /// in docs/numerics.md and docs/performance.md.
+    RushLarsenTable,
 }
 
 impl Method {
     /// All methods, for help texts and tests.
-    pub const ALL: [Method; 4] = [
+    pub const ALL: [Method; 5] = [
         Method::Euler,
         Method::Rk4,
         Method::RushLarsen,
         Method::RushLarsenReference,
+        Method::RushLarsenTable,
     ];
 
     /// The name used in experiment files.
@@ -47,6 +54,7 @@ impl Method {
             Method::Rk4 => "rk4",
             Method::RushLarsen => "rush-larsen",
             Method::RushLarsenReference => "rush-larsen-reference",
+            Method::RushLarsenTable => "rush-larsen-table",
         }
     }
 

@@ -23,6 +23,8 @@ pub struct Protocol {
     pub(crate) detect: DetectParams,
     pub(crate) initial: HhState,
     pub(crate) inputs: Vec<PreparedInput>,
+    /// The gate table of `rush-larsen-table` (built once per protocol).
+    pub(crate) gate_table: Option<std::sync::Arc<crate::lanes::table::GateTable>>,
 }
 
 /// What [`Protocol::new`] is built from.
@@ -87,7 +89,14 @@ impl Protocol {
                 PreparedInput::new(name, input, spec.dt_ms)
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let gate_table = (spec.method == Method::RushLarsenTable).then(|| {
+            std::sync::Arc::new(crate::lanes::table::GateTable::new(
+                &spec.params,
+                spec.dt_ms,
+            ))
+        });
         Ok(Self {
+            gate_table,
             params: spec.params,
             method: spec.method,
             dt_ms: spec.dt_ms,
@@ -284,7 +293,7 @@ fn dispatch<R: Recorder>(
     match protocol.method {
         Method::Euler => simulate::<Euler, R>(protocol, rngs, out, rec),
         Method::Rk4 => simulate::<Rk4, R>(protocol, rngs, out, rec),
-        Method::RushLarsen => {
+        Method::RushLarsen | Method::RushLarsenTable => {
             crate::lanes::run_single(crate::lanes::Isa::detect(), protocol, rngs, out, rec)
         }
         Method::RushLarsenReference => simulate::<RushLarsen, R>(protocol, rngs, out, rec),

@@ -226,6 +226,41 @@ pub(crate) fn step_exact<const B: usize>(
     }
 }
 
+/// One Rush–Larsen step of lanes `0..n` with tabulated gates
+/// ("rush-larsen-table", opt-in): x ← A(V) + D(V)·x from the interpolated
+/// table, the membrane exactly as in [`step_exact`].
+#[inline(always)]
+pub(crate) fn step_table<const B: usize>(
+    c: &Consts,
+    table: &super::table::GateTable,
+    s: &mut State<B>,
+    w: &mut Scratch<B>,
+    n: usize,
+) {
+    let n = n.min(B);
+    // 1. Membrane target and decay argument (gates at the step's start).
+    for i in 0..n {
+        let (m, h, nn) = (s.m[i], s.h[i], s.n[i]);
+        let g_na = c.g_na * m * m * m * h;
+        let g_k = c.g_k * (nn * nn) * (nn * nn);
+        let g_tot = g_na + g_k + c.g_l;
+        w.v_inf[i] = g_na.mul_add(c.e_na, g_k.mul_add(c.e_k, c.leak_drive)) / g_tot;
+        w.arg_v[i] = g_tot * c.neg_dt_over_c;
+    }
+    // 2. Gates from the table at the step's starting V.
+    for i in 0..n {
+        let [am, dm, ah, dh, an, dn] = table.coefficients(s.v[i]);
+        s.m[i] = s.m[i].mul_add(dm, am);
+        s.h[i] = s.h[i].mul_add(dh, ah);
+        s.n[i] = s.n[i].mul_add(dn, an);
+    }
+    // 3. Membrane.
+    for i in 0..n {
+        let iv = w.v_inf[i];
+        s.v[i] = (s.v[i] - iv).mul_add(exp_poly(w.arg_v[i]), iv);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

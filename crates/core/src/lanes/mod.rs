@@ -20,6 +20,7 @@ mod avx2;
 pub(crate) mod exp;
 pub(crate) mod kernel;
 mod streams;
+pub(crate) mod table;
 
 use crate::hh::HhState;
 use crate::method::Method;
@@ -83,9 +84,42 @@ impl Kernel for Exact {
     }
 }
 
+/// Rush–Larsen with tabulated gates (opt-in).
+#[derive(Debug, Clone)]
+pub(crate) struct Table<'a>(Consts, &'a table::GateTable);
+
+impl Kernel for Table<'_> {
+    #[inline(always)]
+    fn step<const B: usize>(&self, s: &mut State<B>, w: &mut Scratch<B>, n: usize) {
+        kernel::step_table(&self.0, &self.1, s, w, n)
+    }
+}
+
 /// Whether `method` runs on the lanes engine.
 pub(crate) fn has_lanes(method: Method) -> bool {
-    matches!(method, Method::RushLarsen)
+    matches!(method, Method::RushLarsen | Method::RushLarsenTable)
+}
+
+/// Runs `$body` with `$k` bound to the kernel of `$protocol`'s method
+/// (chosen once per call, outside every step loop).
+macro_rules! with_kernel {
+    ($protocol:expr, |$k:ident| $body:expr) => {{
+        let consts = Consts::new(&$protocol.params, $protocol.dt_ms);
+        match $protocol.method {
+            Method::RushLarsenTable => {
+                let table = $protocol
+                    .gate_table
+                    .as_deref()
+                    .expect("Protocol::new builds the table for rush-larsen-table");
+                let $k = Table(consts, table);
+                $body
+            }
+            _ => {
+                let $k = Exact(consts);
+                $body
+            }
+        }
+    }};
 }
 
 /// Runs trials `outs` of `protocol` (rngs: `outs.len() × n_inputs` streams,
@@ -128,8 +162,9 @@ pub fn run_trials_isa(
         .zip(rng_blocks)
         .zip(errors.chunks_mut(LANES))
     {
-        let kernel = Exact(Consts::new(&protocol.params, protocol.dt_ms));
-        dispatch::<_, LANES, _>(isa, &kernel, protocol, rngs, outs, &mut NoRec, errors);
+        with_kernel!(protocol, |kernel| dispatch::<_, LANES, _>(
+            isa, &kernel, protocol, rngs, outs, &mut NoRec, errors
+        ));
     }
     errors
         .into_iter()
@@ -158,8 +193,7 @@ pub(crate) fn run_single<R: Recorder>(
     rec: &mut R,
 ) -> Result<(), TrialError> {
     let mut err = [None];
-    let kernel = Exact(Consts::new(&protocol.params, protocol.dt_ms));
-    dispatch::<_, 1, _>(
+    with_kernel!(protocol, |kernel| dispatch::<_, 1, _>(
         isa,
         &kernel,
         protocol,
@@ -167,7 +201,7 @@ pub(crate) fn run_single<R: Recorder>(
         std::slice::from_mut(out),
         rec,
         &mut err,
-    );
+    ));
     match err[0].take() {
         None => Ok(()),
         Some(e) => Err(e),
