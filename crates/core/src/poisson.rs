@@ -164,7 +164,7 @@ impl PoissonSampler {
     /// One Poisson(λ) draw. Consumes exactly one `u64` from `rng`.
     #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u32 {
-        self.from_bits(rng.next_u64() >> 11)
+        self.draw_from_bits(rng.next_u64() >> 11)
     }
 
     /// The window of the vectorized draw.
@@ -176,7 +176,7 @@ impl PoissonSampler {
     /// The draw for 53 random bits `bits` (the top bits of one `u64`):
     /// the smallest k with P(K ≤ k) > bits·2⁻⁵³.
     #[inline(always)]
-    pub(crate) fn from_bits(&self, bits: u64) -> u32 {
+    pub(crate) fn draw_from_bits(&self, bits: u64) -> u32 {
         let u = bits as f64 * (1.0 / (1u64 << 53) as f64);
         // = ⌊u · guide.len()⌋ exactly (a power of two), without float→int.
         let j = (bits >> self.guide_shift) as usize;
@@ -307,7 +307,7 @@ mod tests {
             }
             let mut inside = 0;
             for b in probes {
-                let k = s.from_bits(b);
+                let k = s.draw_from_bits(b);
                 let n = w.thresholds.iter().filter(|&&t| b >= t).count() as u32;
                 if w.low <= b && b < last {
                     inside += 1;

@@ -91,7 +91,7 @@ pub(crate) struct Table<'a>(Consts, &'a table::GateTable);
 impl Kernel for Table<'_> {
     #[inline(always)]
     fn step<const B: usize>(&self, s: &mut State<B>, w: &mut Scratch<B>, n: usize) {
-        kernel::step_table(&self.0, &self.1, s, w, n)
+        kernel::step_table(&self.0, self.1, s, w, n)
     }
 }
 

@@ -81,6 +81,7 @@ impl<const B: usize> LaneStreams<B> {
     /// the thresholds; those lanes then hold their 53 random bits in
     /// `spill` and a sentinel count, and [`Self::finish_spills`] must run.
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     pub fn draw(
         &mut self,
         sampler: &PoissonSampler,
@@ -148,7 +149,7 @@ impl<const B: usize> LaneStreams<B> {
                 // Undo the window's partial count, add the table's answer.
                 let partial = window.base as u64
                     + window.thresholds.iter().filter(|&&t| bits >= t).count() as u64;
-                let k = sampler.from_bits(bits) as u64;
+                let k = sampler.draw_from_bits(bits) as u64;
                 counts[i] = counts[i].wrapping_sub(partial).wrapping_add(k);
                 // Same expression as the vector path, with the full count.
                 jump[i] = jump_before[i] + weight * k as f64;
