@@ -44,11 +44,14 @@
 
 mod detect;
 mod error;
+mod generic;
 mod hh;
 mod input;
 pub mod lanes;
 mod method;
+mod models;
 mod poisson;
+mod synapse;
 mod trial;
 
 pub use detect::{DetectParams, SpikeDetector};
@@ -56,5 +59,7 @@ pub use error::ParamError;
 pub use hh::{HhParams, HhState, Rates, exprel};
 pub use input::{PoissonInput, PreparedInput};
 pub use method::{Euler, Method, Rk4, RushLarsen, Stepper};
+pub use models::{LifParams, Neuron, PassiveParams, TraubParams, TraubRates};
 pub use poisson::PoissonSampler;
+pub use synapse::{SynapseKind, SynapseParams};
 pub use trial::{Protocol, ProtocolSpec, Trace, TrialError, TrialOutput, V_LIMIT_MV, run_trial};

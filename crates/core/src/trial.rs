@@ -6,6 +6,8 @@ use crate::error::{ParamError, positive};
 use crate::hh::{HhParams, HhState};
 use crate::input::{PoissonInput, PreparedInput};
 use crate::method::{Euler, Method, Rk4, RushLarsen, Stepper};
+use crate::models::Neuron;
+use crate::synapse::{Channel, SynapseKind, SynapseParams};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use thiserror::Error;
 
@@ -23,6 +25,14 @@ pub struct Protocol {
     pub(crate) detect: DetectParams,
     pub(crate) initial: HhState,
     pub(crate) inputs: Vec<PreparedInput>,
+    /// The neuron model (HH 1952 unless [`Protocol::with_model`] says otherwise).
+    pub(crate) neuron: Neuron,
+    /// The synapses.
+    pub(crate) synapse: SynapseParams,
+    /// One synaptic channel per input population (unused for delta synapses).
+    pub(crate) channels: Vec<Channel>,
+    /// Not the default HH 1952 + delta protocol: runs on [`crate::generic`].
+    pub(crate) generic: bool,
 }
 
 /// What [`Protocol::new`] is built from.
@@ -95,7 +105,56 @@ impl Protocol {
             detect: spec.detect,
             initial: spec.initial,
             inputs,
+            neuron: Neuron::Hh(spec.params),
+            synapse: SynapseParams::default(),
+            channels: Vec::new(),
+            generic: false,
         })
+    }
+
+    /// The same protocol with another neuron model and synapse kind.
+    ///
+    /// With `Neuron::Hh` and delta synapses nothing changes (the default
+    /// path, bit for bit). Anything else runs on the generic scalar path, one
+    /// trial at a time; a Rush–Larsen protocol then reports its method as
+    /// [`Method::RushLarsenReference`] (there is no vectorized engine for
+    /// it). The initial state's gates are checked as in [`Protocol::new`];
+    /// pass them from [`Neuron::at_rest`].
+    pub fn with_model(
+        mut self,
+        neuron: Neuron,
+        synapse: SynapseParams,
+    ) -> Result<Self, ParamError> {
+        neuron.validate()?;
+        synapse.validate()?;
+        if let Neuron::Hh(p) = neuron {
+            self.params = p;
+        }
+        self.generic = !(matches!(neuron, Neuron::Hh(_)) && synapse.kind == SynapseKind::Delta);
+        self.channels = self
+            .inputs
+            .iter()
+            .map(|i| synapse.channel(i.weight_mv, self.dt_ms))
+            .collect();
+        self.neuron = neuron;
+        self.synapse = synapse;
+        Ok(self)
+    }
+
+    /// The neuron model.
+    pub fn neuron(&self) -> &Neuron {
+        &self.neuron
+    }
+
+    /// The synapses.
+    pub fn synapse(&self) -> &SynapseParams {
+        &self.synapse
+    }
+
+    /// Whether trials run on the generic scalar path (any model other than
+    /// HH 1952 with delta synapses).
+    pub fn is_generic(&self) -> bool {
+        self.generic
     }
 
     /// Number of integration steps per trial.
@@ -123,9 +182,14 @@ impl Protocol {
         &self.inputs
     }
 
-    /// The integration method.
+    /// The integration method as run: `rush-larsen` on the generic path is
+    /// the plain scalar scheme, reported as [`Method::RushLarsenReference`]
+    /// (so no caller sends such a protocol to the lanes engine).
     pub fn method(&self) -> Method {
-        self.method
+        match self.method {
+            Method::RushLarsen if self.generic => Method::RushLarsenReference,
+            m => m,
+        }
     }
 }
 
@@ -159,7 +223,14 @@ pub struct Trace {
     pub i_l: Vec<f64>,
     /// [µA/cm²] mean synaptic current over the sampling interval ending at
     /// t: C_m · (sum of delta jumps) / interval (inward positive). 0 at t = 0.
+    /// For current and conductance synapses: the instantaneous synaptic
+    /// current Σ I or Σ g·(E − V) at t (inward positive).
     pub i_syn: Vec<f64>,
+    /// Per input population (stream order), its synaptic variable at t:
+    /// the current I [µA/cm²] or the conductance g [mS/cm²]. Empty for delta
+    /// synapses. For models without gates (LIF, passive) `m`, `h`, `n`,
+    /// `i_na`, `i_k` are NaN.
+    pub syn: Vec<Vec<f64>>,
 }
 
 impl Trace {
@@ -260,6 +331,9 @@ pub fn run_trial(
     out.spikes_ms.clear();
     out.input_counts.clear();
     out.input_counts.resize(protocol.inputs.len(), 0);
+    if protocol.generic {
+        return crate::generic::run(protocol, rngs, out, trace);
+    }
     match trace {
         None => dispatch(protocol, rngs, out, &mut NoTrace),
         Some((buf, stride)) => {
