@@ -79,6 +79,7 @@ impl SynapseKind {
 
 /// `[synapse]`: the kind and its time constants and reversal potentials.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct SynapseParams {
     /// Synapse kind (default `delta`).
     pub kind: SynapseKind,

@@ -7,7 +7,7 @@ use crate::path::{self, Assignment};
 use crate::seeding;
 use crate::spec::{AnalysisSpec, ExperimentSpec, NeuronSpec};
 use spikemc_analysis::{AnalysisConfig, AnalysisError};
-use spikemc_core::{HhState, ParamError, Protocol, ProtocolSpec};
+use spikemc_core::{HhParams, HhState, ParamError, Protocol, ProtocolSpec};
 use toml::{Table, Value};
 
 /// Largest number of trials per point or of sweep points: ids are int32 in
@@ -131,6 +131,9 @@ impl Plan {
                 "common_random_numbers",
                 "name",
                 "description",
+                // Changes the units of weights and the trace columns.
+                "synapse.kind",
+                "neuron.model",
             ];
             if forbidden.contains(&key.as_str())
                 || key.starts_with("run.")
@@ -352,8 +355,29 @@ fn analysis_error(e: AnalysisError, point: Option<u64>) -> SpecError {
 }
 
 fn protocol_of(spec: &ExperimentSpec) -> Result<Protocol, SpecError> {
-    let NeuronSpec::Hh(params) = spec.neuron;
-    let rest = HhState::at_rest(spec.initial.v_mv);
+    let neuron: NeuronSpec = spec.neuron;
+    let params = match neuron {
+        NeuronSpec::Hh(p) => p,
+        _ => HhParams::default(),
+    };
+    if !neuron.has_gates() {
+        for (key, x) in [
+            ("initial.m", spec.initial.m),
+            ("initial.h", spec.initial.h),
+            ("initial.n", spec.initial.n),
+        ] {
+            if x.is_some() {
+                return Err(SpecError::invalid(
+                    key,
+                    format!(
+                        "model \"{}\" has no gates: leave out {key} (allowed only for hh and traub-miles)",
+                        neuron.name()
+                    ),
+                ));
+            }
+        }
+    }
+    let rest = neuron.at_rest(spec.initial.v_mv);
     let initial = HhState {
         v: spec.initial.v_mv,
         m: spec.initial.m.unwrap_or(rest.m),
@@ -369,5 +393,6 @@ fn protocol_of(spec: &ExperimentSpec) -> Result<Protocol, SpecError> {
         detect: spec.detect,
         initial,
         inputs,
-    })?)
+    })?
+    .with_model(neuron, spec.synapse)?)
 }

@@ -2,7 +2,8 @@
 //! else. [`crate::Plan`] turns a spec into a validated plan.
 
 use serde::{Deserialize, Serialize};
-use spikemc_core::{DetectParams, HhParams, Method, PoissonInput};
+pub use spikemc_core::SynapseKind;
+use spikemc_core::{DetectParams, Method, Neuron, PoissonInput, SynapseParams};
 use std::collections::BTreeMap;
 
 /// An experiment file (TOML). Every key carries its unit in its name or doc.
@@ -73,54 +74,23 @@ fn default_seed() -> u64 {
     1
 }
 
-/// `[neuron]`: the model and its parameters.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "model", deny_unknown_fields)]
-pub enum NeuronSpec {
-    /// Hodgkin–Huxley 1952 (`model = "hh"`), parameters of [`HhParams`].
-    #[serde(rename = "hh")]
-    Hh(HhParams),
-}
+/// `[neuron]`: the model and its parameters, tagged by `model`
+/// (`hh`, `traub-miles`, `lif`, `passive`; see docs/models.md).
+pub type NeuronSpec = Neuron;
 
-impl Default for NeuronSpec {
-    fn default() -> Self {
-        NeuronSpec::Hh(HhParams::default())
-    }
-}
-
-/// `[synapse]`: how an input event acts on the neuron.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SynapseSpec {
-    /// Synapse kind; `delta`: each transmitted spike makes V jump by the
-    /// population's `weight` in mV.
-    pub kind: SynapseKind,
-}
-
-impl Default for SynapseSpec {
-    fn default() -> Self {
-        Self {
-            kind: SynapseKind::Delta,
-        }
-    }
-}
-
-/// Supported synapse kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SynapseKind {
-    /// Instantaneous voltage jump (mV per transmitted spike).
-    Delta,
-}
+/// `[synapse]`: the kind (`delta`, `exp-current`, `exp-conductance`,
+/// `alpha-current`, `alpha-conductance`), time constants and reversal
+/// potentials (see docs/models.md).
+pub type SynapseSpec = SynapseParams;
 
 /// `[initial]`: the state at t = 0.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InitialSpec {
-    /// [mV] initial membrane potential (default −65).
+    /// [mV] initial membrane potential (default −65, for every model).
     #[serde(default = "default_v0")]
     pub v_mv: f64,
-    /// Initial m; default m∞(v_mv).
+    /// Initial m; default m∞(v_mv) of the model (HH and Traub–Miles only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub m: Option<f64>,
     /// Initial h; default h∞(v_mv).

@@ -4,7 +4,7 @@
 use crate::error::StoreError;
 use crate::parquet_io::write_batch;
 use crate::run_dir::RunDir;
-use crate::schema::{spikes_schema, traces_schema, trials_schema};
+use crate::schema::{spikes_schema, traces_schema, traces_schema_with, trials_schema};
 use arrow_array::{ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch};
 use arrow_schema::Schema;
 use spikemc_ensemble::{ChunkResult, Sink};
@@ -18,6 +18,8 @@ pub struct ParquetSink {
     spikes: Arc<Schema>,
     traces: Arc<Schema>,
     n_inputs: usize,
+    meta: String,
+    n_syn: usize,
 }
 
 impl ParquetSink {
@@ -29,7 +31,18 @@ impl ParquetSink {
             spikes: spikes_schema(meta),
             traces: traces_schema(meta),
             n_inputs: input_names.len(),
+            meta: meta.to_string(),
+            n_syn: 0,
         }
+    }
+
+    /// Adds one `traces/` column per entry of `columns` (see
+    /// [`crate::synapse_column`]), filled from each trace's `syn` vectors in
+    /// order; every traced trial must then carry that many.
+    pub fn with_trace_columns(mut self, columns: &[String]) -> Self {
+        self.traces = traces_schema_with(&self.meta, columns);
+        self.n_syn = columns.len();
+        self
     }
 
     /// Writes one chunk's part files: spikes, traces (if any), then trials.
@@ -103,11 +116,13 @@ impl ParquetSink {
             let len: usize = traced.iter().map(|(_, tr)| tr.len()).sum();
             let mut ids = Vec::with_capacity(len);
             let mut columns: Vec<Vec<f64>> = (0..9).map(|_| Vec::with_capacity(len)).collect();
+            columns.extend((0..self.n_syn).map(|_| Vec::with_capacity(len)));
             for (trial, tr) in &traced {
                 ids.extend(std::iter::repeat_n(*trial as i32, tr.len()));
-                for (c, src) in columns.iter_mut().zip([
+                let fixed = [
                     &tr.t_ms, &tr.v_mv, &tr.m, &tr.h, &tr.n, &tr.i_na, &tr.i_k, &tr.i_l, &tr.i_syn,
-                ]) {
+                ];
+                for (c, src) in columns.iter_mut().zip(fixed.into_iter().chain(&tr.syn)) {
                     c.extend_from_slice(src);
                 }
             }
