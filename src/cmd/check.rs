@@ -24,12 +24,14 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
     );
     for (name, input) in &spec.inputs {
         println!(
-            "  input {name}: {} x {} Hz x p {} = {} transmitted events/s, {} mV each",
+            "  input {name}: {} x {} Hz x p {} = {} transmitted events/s ({}), {} {} each",
             input.count,
             input.rate_hz,
             input.p_transmit,
             input.total_rate_hz(),
-            input.weight
+            input.process.name(),
+            input.weight,
+            spec.synapse.kind.weight_unit()
         );
     }
     for p in &plan.points {
@@ -42,7 +44,9 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
     println!("  {} neuron-steps in {} chunk(s)", steps, plan.chunks.len());
     // Per-core throughput of each method measured on a 2-core Zen 3 machine
     // (docs/performance.md): a rough guide, not a promise.
+    let generic = plan.points.iter().any(|p| p.protocol.is_generic());
     let per_core = match spec.method {
+        Method::RushLarsen if generic => 6e6,
         Method::RushLarsen => 40e6,
         Method::RushLarsenReference => 6e6,
         Method::Euler => 7e6,

@@ -13,6 +13,7 @@ use crate::detect::SpikeDetector;
 use crate::hh::HhState;
 use crate::method::{Euler, Method, Rk4, RushLarsen};
 use crate::models::{Model, Neuron};
+use crate::process::ProcessState;
 use crate::synapse::{
     AlphaCond, AlphaCurrent, Channel, ChannelState, Delta, ExpCond, ExpCurrent, Stage, Synapse,
     SynapseKind,
@@ -108,6 +109,74 @@ impl GenericStepper for RushLarsen {
             v,
             ..m.gates_exact(s, dt)
         };
+    }
+}
+
+/// How a step's input counts are drawn, chosen once per trial.
+pub(crate) trait Draw {
+    /// Per-trial state; `rngs` are at the trial's start.
+    fn start(protocol: &Protocol, rngs: &mut [Xoshiro256PlusPlus]) -> Self;
+    /// Transmitted events of population `i` in [t0, t1).
+    fn count(
+        &mut self,
+        protocol: &Protocol,
+        i: usize,
+        rng: &mut Xoshiro256PlusPlus,
+        t0: f64,
+        t1: f64,
+    ) -> u32;
+}
+
+/// Every population superposed homogeneous Poisson: one table draw each.
+struct PoissonDraw;
+
+impl Draw for PoissonDraw {
+    fn start(_: &Protocol, _: &mut [Xoshiro256PlusPlus]) -> Self {
+        PoissonDraw
+    }
+    #[inline(always)]
+    fn count(
+        &mut self,
+        protocol: &Protocol,
+        i: usize,
+        rng: &mut Xoshiro256PlusPlus,
+        _: f64,
+        _: f64,
+    ) -> u32 {
+        protocol.inputs[i].sampler.sample(rng)
+    }
+}
+
+/// Some population has another process: each population's own (the match
+/// is per population, on its fixed kind, so it is always predicted).
+struct ProcessDraw(Vec<ProcessState>);
+
+impl Draw for ProcessDraw {
+    fn start(protocol: &Protocol, rngs: &mut [Xoshiro256PlusPlus]) -> Self {
+        ProcessDraw(
+            protocol
+                .processes
+                .iter()
+                .zip(rngs.iter_mut())
+                .map(|(p, rng)| p.start(rng))
+                .collect(),
+        )
+    }
+    #[inline(always)]
+    fn count(
+        &mut self,
+        protocol: &Protocol,
+        i: usize,
+        rng: &mut Xoshiro256PlusPlus,
+        t0: f64,
+        t1: f64,
+    ) -> u32 {
+        let p = &protocol.processes[i];
+        if p.is_poisson() {
+            protocol.inputs[i].sampler.sample(rng)
+        } else {
+            p.step(&mut self.0[i], rng, t0, t1, |_, _| {})
+        }
     }
 }
 
@@ -293,17 +362,31 @@ fn by_method<M: Model, S: Synapse, R: GenericRecorder>(
     out: &mut TrialOutput,
     rec: &mut R,
 ) -> Result<(), TrialError> {
+    if protocol.processes.iter().all(|p| p.is_poisson()) {
+        by_draw::<M, S, PoissonDraw, R>(m, protocol, rngs, out, rec)
+    } else {
+        by_draw::<M, S, ProcessDraw, R>(m, protocol, rngs, out, rec)
+    }
+}
+
+fn by_draw<M: Model, S: Synapse, D: Draw, R: GenericRecorder>(
+    m: &M,
+    protocol: &Protocol,
+    rngs: &mut [Xoshiro256PlusPlus],
+    out: &mut TrialOutput,
+    rec: &mut R,
+) -> Result<(), TrialError> {
     match protocol.method {
-        Method::Euler => simulate::<M, S, Euler, R>(m, protocol, rngs, out, rec),
-        Method::Rk4 => simulate::<M, S, Rk4, R>(m, protocol, rngs, out, rec),
+        Method::Euler => simulate::<M, S, Euler, D, R>(m, protocol, rngs, out, rec),
+        Method::Rk4 => simulate::<M, S, Rk4, D, R>(m, protocol, rngs, out, rec),
         Method::RushLarsen | Method::RushLarsenReference => {
-            simulate::<M, S, RushLarsen, R>(m, protocol, rngs, out, rec)
+            simulate::<M, S, RushLarsen, D, R>(m, protocol, rngs, out, rec)
         }
     }
 }
 
 /// The per-step loop of the generic path.
-fn simulate<M: Model, S: Synapse, St: GenericStepper, R: GenericRecorder>(
+fn simulate<M: Model, S: Synapse, St: GenericStepper, D: Draw, R: GenericRecorder>(
     m: &M,
     protocol: &Protocol,
     rngs: &mut [Xoshiro256PlusPlus],
@@ -323,6 +406,7 @@ fn simulate<M: Model, S: Synapse, St: GenericStepper, R: GenericRecorder>(
     let fire = m.threshold();
     let ref_steps = fire.map_or(0, |(_, _, t_ref)| (t_ref / dt).round() as u64);
     let mut held = 0u64;
+    let mut draw = D::start(protocol, rngs);
     for step in 0..protocol.n_steps {
         let t0 = step as f64 * dt;
         let s0 = s;
@@ -336,13 +420,15 @@ fn simulate<M: Model, S: Synapse, St: GenericStepper, R: GenericRecorder>(
         S::decay(ch, &mut st);
         let v_smooth = s.v;
         let mut jump = 0.0;
-        for (((input, rng), count), (c, cs)) in inputs
+        let t1 = (step + 1) as f64 * dt;
+        for (i, (((input, rng), count), (c, cs))) in inputs
             .iter()
             .zip(rngs.iter_mut())
             .zip(counts.iter_mut())
             .zip(ch.iter().zip(st.iter_mut()))
+            .enumerate()
         {
-            let k = input.sampler.sample(rng);
+            let k = draw.count(protocol, i, rng, t0, t1);
             *count += k as u64;
             if S::DELTA {
                 jump += input.weight_mv * k as f64;
@@ -350,7 +436,6 @@ fn simulate<M: Model, S: Synapse, St: GenericStepper, R: GenericRecorder>(
                 S::arrive(c, cs, k as f64);
             }
         }
-        let t1 = (step + 1) as f64 * dt;
         if let Some((theta, reset, _)) = fire {
             if held > 0 {
                 // V is held at the reset level; input is lost.

@@ -51,6 +51,7 @@ pub mod lanes;
 mod method;
 mod models;
 mod poisson;
+mod process;
 mod synapse;
 mod trial;
 
@@ -61,5 +62,8 @@ pub use input::{PoissonInput, PreparedInput};
 pub use method::{Euler, Method, Rk4, RushLarsen, Stepper};
 pub use models::{LifParams, Neuron, PassiveParams, TraubParams, TraubRates};
 pub use poisson::PoissonSampler;
+pub use process::{
+    InputSpec, MAX_EXPLICIT_SOURCES, Process, ProcessKind, ProcessState, RateProfile,
+};
 pub use synapse::{SynapseKind, SynapseParams};
 pub use trial::{Protocol, ProtocolSpec, Trace, TrialError, TrialOutput, V_LIMIT_MV, run_trial};

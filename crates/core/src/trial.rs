@@ -7,6 +7,7 @@ use crate::hh::{HhParams, HhState};
 use crate::input::{PoissonInput, PreparedInput};
 use crate::method::{Euler, Method, Rk4, RushLarsen, Stepper};
 use crate::models::Neuron;
+use crate::process::Process;
 use crate::synapse::{Channel, SynapseKind, SynapseParams};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use thiserror::Error;
@@ -31,6 +32,9 @@ pub struct Protocol {
     pub(crate) synapse: SynapseParams,
     /// One synaptic channel per input population (unused for delta synapses).
     pub(crate) channels: Vec<Channel>,
+    /// The input process of each population (all superposed Poisson unless
+    /// [`Protocol::with_processes`] says otherwise).
+    pub(crate) processes: Vec<Process>,
     /// Not the default HH 1952 + delta protocol: runs on [`crate::generic`].
     pub(crate) generic: bool,
 }
@@ -97,6 +101,7 @@ impl Protocol {
                 PreparedInput::new(name, input, spec.dt_ms)
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let n_inputs = inputs.len();
         Ok(Self {
             params: spec.params,
             method: spec.method,
@@ -107,9 +112,32 @@ impl Protocol {
             inputs,
             neuron: Neuron::Hh(spec.params),
             synapse: SynapseParams::default(),
-            channels: Vec::new(),
+            channels: spec
+                .inputs
+                .iter()
+                .map(|(_, i)| SynapseParams::default().channel(i.weight, spec.dt_ms))
+                .collect(),
+            processes: vec![Process::Poisson; n_inputs],
             generic: false,
         })
+    }
+
+    /// The same protocol with input processes other than superposed Poisson
+    /// (one per population, in stream order; see [`InputSpec::prepare`]).
+    /// Any non-Poisson process sends the protocol to the generic path.
+    ///
+    /// # Panics
+    /// If the number of processes differs from the number of populations.
+    pub fn with_processes(mut self, processes: Vec<Process>) -> Self {
+        assert_eq!(processes.len(), self.inputs.len(), "one process per input");
+        self.processes = processes;
+        self.generic |= !self.processes.iter().all(Process::is_poisson);
+        self
+    }
+
+    /// The input process of each population.
+    pub fn processes(&self) -> &[Process] {
+        &self.processes
     }
 
     /// The same protocol with another neuron model and synapse kind.
@@ -130,7 +158,10 @@ impl Protocol {
         if let Neuron::Hh(p) = neuron {
             self.params = p;
         }
-        self.generic = !(matches!(neuron, Neuron::Hh(_)) && synapse.kind == SynapseKind::Delta);
+        let default_path = matches!(neuron, Neuron::Hh(_))
+            && synapse.kind == SynapseKind::Delta
+            && self.processes.iter().all(Process::is_poisson);
+        self.generic = !default_path;
         self.channels = self
             .inputs
             .iter()

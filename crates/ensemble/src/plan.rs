@@ -384,8 +384,14 @@ fn protocol_of(spec: &ExperimentSpec) -> Result<Protocol, SpecError> {
         h: spec.initial.h.unwrap_or(rest.h),
         n: spec.initial.n.unwrap_or(rest.n),
     };
-    let inputs = spec.inputs.iter().map(|(k, v)| (k.as_str(), v)).collect();
-    Ok(Protocol::new(ProtocolSpec {
+    let homogeneous: Vec<_> = spec.inputs.values().map(|v| v.poisson()).collect();
+    let inputs = spec
+        .inputs
+        .keys()
+        .zip(&homogeneous)
+        .map(|(k, v)| (k.as_str(), v))
+        .collect();
+    let protocol = Protocol::new(ProtocolSpec {
         params,
         method: spec.method,
         duration_ms: spec.duration_ms,
@@ -394,5 +400,11 @@ fn protocol_of(spec: &ExperimentSpec) -> Result<Protocol, SpecError> {
         initial,
         inputs,
     })?
-    .with_model(neuron, spec.synapse)?)
+    .with_model(neuron, spec.synapse)?;
+    let processes = spec
+        .inputs
+        .iter()
+        .map(|(name, input)| input.prepare(name, spec.dt_ms))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(protocol.with_processes(processes))
 }

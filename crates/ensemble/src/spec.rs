@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 pub use spikemc_core::SynapseKind;
-use spikemc_core::{DetectParams, Method, Neuron, PoissonInput, SynapseParams};
+use spikemc_core::{DetectParams, InputSpec, Method, Neuron, SynapseParams};
 use std::collections::BTreeMap;
 
 /// An experiment file (TOML). Every key carries its unit in its name or doc.
@@ -40,7 +40,7 @@ pub struct ExperimentSpec {
     pub synapse: SynapseSpec,
     /// Input populations by name (`[inputs.exc]`, `[inputs.inh]`, ...).
     #[serde(default)]
-    pub inputs: BTreeMap<String, PoissonInput>,
+    pub inputs: BTreeMap<String, InputSpec>,
     /// Initial state.
     #[serde(default)]
     pub initial: InitialSpec,
