@@ -257,6 +257,10 @@ fn every_example_round_trips_through_check() {
         "campbell-conductance",
         "cobahh-traub",
         "lif-siegert",
+        "explicit-inputs",
+        "inhomogeneous-sine",
+        "gamma-inputs",
+        "mip-correlated",
     ] {
         assert!(
             names.iter().any(|n| n == want),

@@ -8,7 +8,7 @@ use anyhow::anyhow;
 
 /// (name, file text) of every shipped experiment, in the order a new user
 /// meets them in docs/guide.md.
-pub const EXAMPLES: [(&str, &str); 8] = [
+pub const EXAMPLES: [(&str, &str); 12] = [
     (
         "question-as-coded",
         include_str!("../../experiments/question-as-coded.toml"),
@@ -40,6 +40,22 @@ pub const EXAMPLES: [(&str, &str); 8] = [
     (
         "lif-siegert",
         include_str!("../../experiments/lif-siegert.toml"),
+    ),
+    (
+        "explicit-inputs",
+        include_str!("../../experiments/explicit-inputs.toml"),
+    ),
+    (
+        "inhomogeneous-sine",
+        include_str!("../../experiments/inhomogeneous-sine.toml"),
+    ),
+    (
+        "gamma-inputs",
+        include_str!("../../experiments/gamma-inputs.toml"),
+    ),
+    (
+        "mip-correlated",
+        include_str!("../../experiments/mip-correlated.toml"),
     ),
 ];
 

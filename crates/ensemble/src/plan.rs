@@ -7,7 +7,7 @@ use crate::path::{self, Assignment};
 use crate::seeding;
 use crate::spec::{AnalysisSpec, ExperimentSpec, NeuronSpec};
 use spikemc_analysis::{AnalysisConfig, AnalysisError};
-use spikemc_core::{HhParams, HhState, ParamError, Protocol, ProtocolSpec};
+use spikemc_core::{HhParams, HhState, InputSpec, ParamError, ProcessKind, Protocol, ProtocolSpec};
 use toml::{Table, Value};
 
 /// Largest number of trials per point or of sweep points: ids are int32 in
@@ -401,10 +401,103 @@ fn protocol_of(spec: &ExperimentSpec) -> Result<Protocol, SpecError> {
         inputs,
     })?
     .with_model(neuron, spec.synapse)?;
+    for (name, input) in &spec.inputs {
+        check_process_keys(name, input)?;
+    }
     let processes = spec
         .inputs
         .iter()
         .map(|(name, input)| input.prepare(name, spec.dt_ms))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(protocol.with_processes(processes))
+}
+
+/// The keys of `[inputs.NAME]` that belong to one process only must appear
+/// with that process, and its required ones must be there (the values are
+/// checked by [`spikemc_core::InputSpec::prepare`]).
+fn check_process_keys(name: &str, input: &InputSpec) -> Result<(), SpecError> {
+    use ProcessKind as K;
+    let kind = input.process;
+    let keys: [(&str, bool, K); 7] = [
+        ("shape", input.shape.is_some(), K::Gamma),
+        ("correlation", input.correlation.is_some(), K::Mip),
+        (
+            "amplitude_hz",
+            input.amplitude_hz.is_some(),
+            K::Inhomogeneous,
+        ),
+        (
+            "frequency_hz",
+            input.frequency_hz.is_some(),
+            K::Inhomogeneous,
+        ),
+        ("phase_rad", input.phase_rad.is_some(), K::Inhomogeneous),
+        (
+            "profile_times_ms",
+            input.profile_times_ms.is_some(),
+            K::Inhomogeneous,
+        ),
+        (
+            "profile_rates_hz",
+            input.profile_rates_hz.is_some(),
+            K::Inhomogeneous,
+        ),
+    ];
+    for (key, given, owner) in keys {
+        if given && kind != owner {
+            return Err(SpecError::invalid(
+                &format!("inputs.{name}.{key}"),
+                format!(
+                    "applies only to process = \"{}\" (this population has process = \"{}\")",
+                    owner.name(),
+                    kind.name()
+                ),
+            ));
+        }
+    }
+    let missing = |key: &str, what: &str| {
+        Err(SpecError::invalid(
+            &format!("inputs.{name}.{key}"),
+            format!("is required with process = \"{}\": {what}", kind.name()),
+        ))
+    };
+    match kind {
+        K::Gamma if input.shape.is_none() => {
+            missing("shape", "the gamma shape k > 0 (ISI CV = 1/sqrt(k))")
+        }
+        K::Mip if input.correlation.is_none() => {
+            missing("correlation", "the pairwise count correlation c in (0, 1]")
+        }
+        K::Inhomogeneous => {
+            let sine = input.amplitude_hz.is_some() || input.frequency_hz.is_some();
+            let steps = input.profile_times_ms.is_some() || input.profile_rates_hz.is_some();
+            if sine == steps {
+                return Err(SpecError::invalid(
+                    &format!("inputs.{name}.process"),
+                    "process = \"inhomogeneous\" needs either amplitude_hz and frequency_hz \
+                     (sinusoid) or profile_times_ms and profile_rates_hz (piecewise constant), not both",
+                ));
+            }
+            if sine && input.amplitude_hz.is_none() {
+                return missing("amplitude_hz", "the sinusoid's amplitude in Hz");
+            }
+            if sine && input.frequency_hz.is_none() {
+                return missing("frequency_hz", "the sinusoid's frequency in Hz");
+            }
+            if steps && input.profile_times_ms.is_none() {
+                return missing("profile_times_ms", "the break times in ms");
+            }
+            if steps && input.profile_rates_hz.is_none() {
+                return missing("profile_rates_hz", "the rate from each break on, in Hz");
+            }
+            if steps && input.phase_rad.is_some() {
+                return Err(SpecError::invalid(
+                    &format!("inputs.{name}.phase_rad"),
+                    "applies only to a sinusoidal rate (amplitude_hz, frequency_hz)",
+                ));
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
