@@ -282,6 +282,79 @@ fn upward_crossing_of_sin_is_located_at_pi_over_6() {
     assert!(err < 1e-9, "crossing at {}, π/6 = {FRAC_PI_6}", found[0]);
 }
 
+/// y' = 1 from 0 in fixed steps of 0.25 ms: y reaches 0.5 at the step
+/// boundary t = 0.5, up to the rounding of the weights (their sum is 1 only
+/// to an ulp, so y there is 0.5 or a neighbour). Whichever step the
+/// rounding gives the crossing to (the one ending at 0.5 if its end value
+/// is ≥ 0.5, else the next, which then starts below), it is reported
+/// exactly once, within an ulp or two of 0.5.
+#[test]
+fn crossing_at_a_step_boundary_is_reported_once() {
+    struct Ramp;
+    impl OdeSystem for Ramp {
+        fn dim(&self) -> usize {
+            1
+        }
+        fn rhs(&self, _t: f64, _y: &[f64], dy: &mut [f64]) {
+            dy[0] = 1.0;
+        }
+    }
+    let mut rk = Rk45::new(1, Rk45Options::default());
+    let mut found = Vec::new();
+    rk.integrate_fixed(&Ramp, 0.0, &mut [0.0], 1.0, 4, |s| {
+        found.extend(s.upward_crossing(0, 0.5));
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!((found[0] - 0.5).abs() < 1e-15, "{found:?}");
+}
+
+/// An excursion above the level and back inside one step, invisible to
+/// the step ends, is found on the continuous extension, and the time
+/// returned is the first root of the polynomial itself to 1e-12 ms: the
+/// polynomial is ≥ level there and < level everywhere before (checked on
+/// a fine grid and 2e-12 ms earlier). One fixed step from t = 1 to 2.2 ms
+/// over (sin t, cos t) and level 0.9: sin 1 ≈ 0.84 and sin 2.2 ≈ 0.81 are
+/// below it, the peak 1 inside (a single step of 1.2 rad is accurate to
+/// ~h⁶/6! ≈ 4e-3, far less than the margins 0.06 and 0.09 to the level).
+#[test]
+fn excursion_inside_one_step_is_found_on_the_polynomial() {
+    struct SinCos;
+    impl OdeSystem for SinCos {
+        fn dim(&self) -> usize {
+            2
+        }
+        fn rhs(&self, _t: f64, y: &[f64], dy: &mut [f64]) {
+            dy[0] = y[1];
+            dy[1] = -y[0];
+        }
+    }
+    let mut rk = Rk45::new(2, Rk45Options::default());
+    let mut found = None;
+    let y0 = [1f64.sin(), 1f64.cos()];
+    rk.integrate_fixed(&SinCos, 1.0, &mut y0.clone(), 2.2, 1, |s| {
+        assert!(s.y1[0] < 0.9, "{}", s.y1[0]);
+        let t = s.upward_crossing(0, 0.9).expect("excursion found");
+        assert!(t > s.t0 && t < s.t1);
+        assert!(s.component(t, 0) >= 0.9);
+        assert!(s.component(t - 2e-12, 0) < 0.9);
+        for j in 0..1000 {
+            let u = s.t0 + (t - s.t0) * f64::from(j) / 1000.0;
+            assert!(s.component(u, 0) < 0.9, "{u}");
+        }
+        // Downward crossings are not upward ones: cos only falls here.
+        assert_eq!(s.upward_crossing(1, 0.0), None);
+        found = Some(t);
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    eprintln!(
+        "one-step excursion: crossing at {found:?} (sin: asin 0.9 = {})",
+        0.9f64.asin()
+    );
+}
+
 /// Stopping early: `on_step` breaks at the first step ending after 1 ms;
 /// the state returned is that step's end state, and a second call resumes
 /// from there without evaluating f again (FSAL).
@@ -640,11 +713,9 @@ fn hh_spike_times_agree_with_fine_rk4() {
     let mut armed = y[0] < 0.0;
     rk.integrate(&Hh(p), 0.0, &mut y, 50.0, |s| {
         // The detector's rule: a crossing of 0 mV disarms until V < −30 mV.
-        if armed {
-            if let Some(t) = s.upward_crossing(0, 0.0) {
-                spikes.push(t);
-                armed = false;
-            }
+        if armed && let Some(t) = s.upward_crossing(0, 0.0) {
+            spikes.push(t);
+            armed = false;
         }
         if s.y1[0] < -30.0 {
             armed = true;
