@@ -268,7 +268,7 @@ impl Rk45 {
         self.stats
     }
 
-    /// The step size [ms] the next call will try first.
+    /// The step size (ms) the next call will try first.
     pub fn next_step_ms(&self) -> f64 {
         self.h
     }
@@ -284,7 +284,7 @@ impl Rk45 {
         self.fsal_valid = false;
     }
 
-    /// Integrates `y` from `t0` to `t1` [ms], landing exactly on `t1` (the
+    /// Integrates `y` from `t0` to `t1` (ms), landing exactly on `t1` (the
     /// last step is clipped), and calls `on_step` after every accepted step
     /// with its [`DenseStep`]. Returns the time reached: `t1`, or the end of
     /// the step at which `on_step` returned `ControlFlow::Break(())`; `y`
