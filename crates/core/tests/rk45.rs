@@ -120,9 +120,11 @@ fn oscillator_error(tol: f64) -> (f64, u64) {
 /// propagates the 5th-order solution (local error ∝ h⁶ ∝ tol^(6/5), global
 /// ∝ tol^1, "tolerance proportionality": a factor 1000). The ratio must lie
 /// between these, with half a decade on each side for the asymptotic
-/// constants: in [10^1.9, 10^3.5]. A wrong controller exponent (e.g. 1/4)
-/// or error weights shifts it out of the band; a broken estimate blows the
-/// absolute bound.
+/// constants: in [10^1.9, 10^3.5]. An estimate of the wrong order p (a
+/// wrong error weight makes it O(h^p) with p < 5) gives h ∝ tol^(1/p) and a
+/// global error ∝ tol^(5/p), a ratio ≥ 10^3.75, out of the band; a grossly
+/// wrong estimate fails the absolute bound. (The controller's exponents
+/// only change how fast it settles on err ≈ 1, not this ratio.)
 #[test]
 fn global_error_matches_analytic_solutions_and_scales_with_tolerance() {
     for (name, run) in [
