@@ -247,6 +247,42 @@ fn dense_output_matches_the_analytic_solution_inside_steps() {
     assert!(max_h * max_h / 8.0 > 100.0 * 2f64.sqrt() * 2.0 * tol);
 }
 
+/// The continuous extension is of order 4: over one step from the exact
+/// state its error inside the step is O(h⁵) (Hairer, Nørsett & Wanner I,
+/// §II.6), so halving h divides it by 2⁵ (the pairwise estimate lies in
+/// [4.5, 5.5] with the same next-order argument as the fixed-step test).
+/// The maximum over θ = 1/4, 1/2, 3/4 of one step of ExpSin from t = 0.5 at
+/// h = 0.1 … 0.0125 ms (errors 4e-9 … 1e-13, the smallest still ~100× the
+/// round-off of y ≈ 1.6, which moves the estimate by ≲ 0.02). At h = 0.2
+/// the pair (0.2, 0.1) gave 5.50: not yet asymptotic (estimates 5.50, 5.32,
+/// 5.08 falling towards 5 as h halves), so the range starts at 0.1. A wrong
+/// dense-output coefficient leaves an O(h²)…O(h⁴) error and fails.
+#[test]
+fn dense_output_is_fourth_order() {
+    let errors: Vec<f64> = [0.1, 0.05, 0.025, 0.0125]
+        .iter()
+        .map(|&h: &f64| {
+            let mut rk = Rk45::new(1, Rk45Options::default());
+            let t0: f64 = 0.5;
+            let mut worst = 0.0f64;
+            rk.integrate_fixed(&ExpSin, t0, &mut [t0.sin().exp()], t0 + h, 1, |s| {
+                for theta in [0.25, 0.5, 0.75] {
+                    let t = t0 + theta * h;
+                    worst = worst.max((s.component(t, 0) - t.sin().exp()).abs());
+                }
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+            worst
+        })
+        .collect();
+    let orders: Vec<f64> = errors.windows(2).map(|w| (w[0] / w[1]).log2()).collect();
+    eprintln!("dense output errors {errors:?}, orders {orders:.3?}");
+    for o in orders {
+        assert!((4.5..=5.5).contains(&o), "order {o} ({errors:?})");
+    }
+}
+
 /// sin t crosses 0.5 upwards at π/6 (and downwards at 5π/6, which must not
 /// count). With rtol = atol = 1e-10 the trajectory and interpolant are
 /// accurate to ~1e-10, and the slope there is cos(π/6) ≈ 0.87, so the
