@@ -51,6 +51,7 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
         Method::RushLarsenReference => 6e6,
         Method::Euler => 7e6,
         Method::Rk4 => 2e6,
+        Method::Rk45 => 0.5e6,
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(

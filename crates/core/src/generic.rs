@@ -13,13 +13,16 @@ use crate::detect::SpikeDetector;
 use crate::hh::HhState;
 use crate::method::{Euler, Method, Rk4, RushLarsen};
 use crate::models::{Model, Neuron};
-use crate::process::ProcessState;
+use crate::ode::{DenseStep, OdeSystem, Rk45};
+use crate::process::{ProcessState, uniform};
 use crate::synapse::{
     AlphaCond, AlphaCurrent, Channel, ChannelState, Delta, ExpCond, ExpCurrent, Stage, Synapse,
     SynapseKind,
 };
+use crate::trial::Timing;
 use crate::trial::{Protocol, Trace, TrialError, TrialOutput, V_LIMIT_MV, hermite_crossing};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use std::ops::ControlFlow;
 
 /// One step of a model with synapses, V and gates together.
 pub(crate) trait GenericStepper {
@@ -125,6 +128,34 @@ pub(crate) trait Draw {
         t0: f64,
         t1: f64,
     ) -> u32;
+    /// Exact timing: pushes (time, population) of every transmitted event
+    /// of population `i` in [t0, t1) to `buf`. Superposed Poisson: the
+    /// count's draw, then one uniform time per event.
+    fn events(
+        &mut self,
+        protocol: &Protocol,
+        i: usize,
+        rng: &mut Xoshiro256PlusPlus,
+        t0: f64,
+        t1: f64,
+        buf: &mut Vec<(f64, usize)>,
+    );
+}
+
+/// Superposed Poisson events of population `i` at uniform times in [t0, t1).
+#[inline]
+fn poisson_events(
+    protocol: &Protocol,
+    i: usize,
+    rng: &mut Xoshiro256PlusPlus,
+    t0: f64,
+    t1: f64,
+    buf: &mut Vec<(f64, usize)>,
+) {
+    let k = protocol.inputs[i].sampler.sample(rng);
+    for _ in 0..k {
+        buf.push((t0 + uniform(rng) * (t1 - t0), i));
+    }
 }
 
 /// Every population superposed homogeneous Poisson: one table draw each.
@@ -144,6 +175,17 @@ impl Draw for PoissonDraw {
         _: f64,
     ) -> u32 {
         protocol.inputs[i].sampler.sample(rng)
+    }
+    fn events(
+        &mut self,
+        protocol: &Protocol,
+        i: usize,
+        rng: &mut Xoshiro256PlusPlus,
+        t0: f64,
+        t1: f64,
+        buf: &mut Vec<(f64, usize)>,
+    ) {
+        poisson_events(protocol, i, rng, t0, t1, buf);
     }
 }
 
@@ -176,6 +218,22 @@ impl Draw for ProcessDraw {
             protocol.inputs[i].sampler.sample(rng)
         } else {
             p.step(&mut self.0[i], rng, t0, t1, |_, _| {})
+        }
+    }
+    fn events(
+        &mut self,
+        protocol: &Protocol,
+        i: usize,
+        rng: &mut Xoshiro256PlusPlus,
+        t0: f64,
+        t1: f64,
+        buf: &mut Vec<(f64, usize)>,
+    ) {
+        let p = &protocol.processes[i];
+        if p.is_poisson() {
+            poisson_events(protocol, i, rng, t0, t1, buf);
+        } else {
+            p.step(&mut self.0[i], rng, t0, t1, |_, t| buf.push((t, i)));
         }
     }
 }
@@ -382,7 +440,197 @@ fn by_draw<M: Model, S: Synapse, D: Draw, R: GenericRecorder>(
         Method::RushLarsen | Method::RushLarsenReference => {
             simulate::<M, S, RushLarsen, D, R>(m, protocol, rngs, out, rec)
         }
+        Method::Rk45 => simulate_rk45::<M, S, D, R>(m, protocol, rngs, out, rec),
     }
+}
+
+/// The neuron as an ODE system for [`Rk45`]: y = (V, m, h, n), with the
+/// synaptic drive known exactly from the channels' state `st` at `t_seg`.
+struct ModelSystem<'a, M, S> {
+    m: &'a M,
+    ch: &'a [Channel],
+    st: &'a [ChannelState],
+    t_seg: f64,
+    syn: std::marker::PhantomData<S>,
+}
+
+impl<M: Model, S: Synapse> OdeSystem for ModelSystem<'_, M, S> {
+    fn dim(&self) -> usize {
+        4
+    }
+    #[inline]
+    fn rhs(&self, t_ms: f64, y: &[f64], dy: &mut [f64]) {
+        let s = HhState {
+            v: y[0],
+            m: y[1],
+            h: y[2],
+            n: y[3],
+        };
+        let (g, a) = self.m.membrane(&s);
+        let (gs, as_) = S::drive_after(self.ch, self.st, t_ms - self.t_seg);
+        let d = self.m.gate_derivative(&s);
+        dy[0] = (a + as_ - (g + gs) * s.v) / self.m.c_m();
+        dy[1] = d.m;
+        dy[2] = d.h;
+        dy[3] = d.n;
+    }
+}
+
+/// Spike detection on the continuous extension, with the detector's
+/// hysteresis: a crossing disarms, V below `rearm_mv` at a step end re-arms.
+struct DenseDetector {
+    threshold: f64,
+    rearm: f64,
+    armed: bool,
+}
+
+impl DenseDetector {
+    fn on_step(&mut self, step: &DenseStep<'_>, duration: f64, spikes: &mut Vec<f64>) {
+        if self.armed
+            && let Some(t) = step.upward_crossing(0, self.threshold)
+        {
+            self.armed = false;
+            if t < duration {
+                spikes.push(t);
+            }
+        }
+        if !self.armed && step.y1[0] < self.rearm {
+            self.armed = true;
+        }
+    }
+
+    /// After a jump of V at `t`.
+    fn on_jump(&mut self, t: f64, v: f64, duration: f64, spikes: &mut Vec<f64>) {
+        if self.armed && v >= self.threshold {
+            self.armed = false;
+            if t < duration {
+                spikes.push(t);
+            }
+        } else if !self.armed && v < self.rearm {
+            self.armed = true;
+        }
+    }
+}
+
+/// `method = "rk45"`: the adaptive integrator from event to event. With
+/// grid timing the events of a step act at its end (as every method); with
+/// exact timing each at its own time, in time order (ties: population
+/// order). Spikes are located on the integrator's continuous extension.
+fn simulate_rk45<M: Model, S: Synapse, D: Draw, R: GenericRecorder>(
+    m: &M,
+    protocol: &Protocol,
+    rngs: &mut [Xoshiro256PlusPlus],
+    out: &mut TrialOutput,
+    rec: &mut R,
+) -> Result<(), TrialError> {
+    let dt = protocol.dt_ms;
+    let duration = protocol.duration_ms();
+    let s0 = protocol.initial;
+    let mut y = [s0.v, s0.m, s0.h, s0.n];
+    let ch = &protocol.channels[..];
+    let mut st = vec![ChannelState::default(); ch.len()];
+    let mut rk = Rk45::new(4, protocol.rk45);
+    let mut det = DenseDetector {
+        threshold: protocol.detect.threshold_mv,
+        rearm: protocol.detect.rearm_mv,
+        armed: s0.v < protocol.detect.threshold_mv,
+    };
+    let exact = protocol.timing == Timing::Exact;
+    let mut draw = D::start(protocol, rngs);
+    let mut events: Vec<(f64, usize)> = Vec::with_capacity(64);
+    let spikes = &mut out.spikes_ms;
+    let state = |y: &[f64; 4]| HhState {
+        v: y[0],
+        m: y[1],
+        h: y[2],
+        n: y[3],
+    };
+    for step in 0..protocol.n_steps {
+        let t0 = step as f64 * dt;
+        let t1 = (step + 1) as f64 * dt;
+        let mut jump_total = 0.0;
+        if exact {
+            events.clear();
+            for (i, rng) in rngs.iter_mut().enumerate() {
+                draw.events(protocol, i, rng, t0, t1, &mut events);
+            }
+            events.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let mut t = t0;
+            for &(te, i) in &events {
+                let sys = ModelSystem::<M, S> {
+                    m,
+                    ch,
+                    st: &st,
+                    t_seg: t,
+                    syn: std::marker::PhantomData,
+                };
+                rk.integrate(&sys, t, &mut y, te, |d| {
+                    det.on_step(d, duration, spikes);
+                    ControlFlow::Continue(())
+                })?;
+                S::decay_by(ch, &mut st, te - t);
+                t = te;
+                out.input_counts[i] += 1;
+                if S::DELTA {
+                    let w = protocol.inputs[i].weight_mv;
+                    y[0] += w;
+                    jump_total += w;
+                    det.on_jump(te, y[0], duration, spikes);
+                } else {
+                    S::arrive(&ch[i], &mut st[i], 1.0);
+                }
+            }
+            let sys = ModelSystem::<M, S> {
+                m,
+                ch,
+                st: &st,
+                t_seg: t,
+                syn: std::marker::PhantomData,
+            };
+            rk.integrate(&sys, t, &mut y, t1, |d| {
+                det.on_step(d, duration, spikes);
+                ControlFlow::Continue(())
+            })?;
+            S::decay_by(ch, &mut st, t1 - t);
+        } else {
+            let sys = ModelSystem::<M, S> {
+                m,
+                ch,
+                st: &st,
+                t_seg: t0,
+                syn: std::marker::PhantomData,
+            };
+            rk.integrate(&sys, t0, &mut y, t1, |d| {
+                det.on_step(d, duration, spikes);
+                ControlFlow::Continue(())
+            })?;
+            S::decay(ch, &mut st);
+            for (i, (rng, count)) in rngs.iter_mut().zip(out.input_counts.iter_mut()).enumerate() {
+                let k = draw.count(protocol, i, rng, t0, t1);
+                *count += k as u64;
+                if S::DELTA {
+                    jump_total += protocol.inputs[i].weight_mv * k as f64;
+                } else {
+                    S::arrive(&ch[i], &mut st[i], k as f64);
+                }
+            }
+            if S::DELTA && jump_total != 0.0 {
+                y[0] += jump_total;
+                det.on_jump(t1, y[0], duration, spikes);
+            }
+        }
+        let s = state(&y);
+        rec.record::<M, S>(m, (ch, &st), step, t1, &s, jump_total);
+        if !(s.v.abs() < V_LIMIT_MV) {
+            return Err(TrialError::Diverged {
+                t_ms: t1,
+                v_mv: s.v,
+                method: protocol.method.name(),
+                dt_ms: dt,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The per-step loop of the generic path.

@@ -71,4 +71,6 @@ pub use process::{
     InputSpec, MAX_EXPLICIT_SOURCES, Process, ProcessKind, ProcessState, RateProfile,
 };
 pub use synapse::{SynapseKind, SynapseParams};
-pub use trial::{Protocol, ProtocolSpec, Trace, TrialError, TrialOutput, V_LIMIT_MV, run_trial};
+pub use trial::{
+    Protocol, ProtocolSpec, Timing, Trace, TrialError, TrialOutput, V_LIMIT_MV, run_trial,
+};

@@ -29,10 +29,17 @@ pub enum Method {
     /// libm's `exp`/`exp_m1` for every rate ([`RushLarsen`] stepper): the
     /// reference the fast path is measured against.
     RushLarsenReference,
+    /// Adaptive Dormand–Prince 5(4) ([`crate::Rk45`]) with error control
+    /// (`[method_options]`), dense output and spike times located on its
+    /// continuous extension; the only method for `timing = "exact"`. Runs on
+    /// the generic path; the reference the fixed-step methods are measured
+    /// against (docs/numerics.md).
+    Rk45,
 }
 
 impl Method {
-    /// All methods, for help texts and tests.
+    /// The fixed-step methods, for help texts and tests ([`Method::Rk45`]
+    /// is the adaptive one).
     pub const ALL: [Method; 4] = [
         Method::Euler,
         Method::Rk4,
@@ -47,6 +54,7 @@ impl Method {
             Method::Rk4 => "rk4",
             Method::RushLarsen => "rush-larsen",
             Method::RushLarsenReference => "rush-larsen-reference",
+            Method::Rk45 => "rk45",
         }
     }
 

@@ -148,6 +148,7 @@ impl SynapseParams {
             decay: (-dt / tau).exp(),
             decay_half: (-0.5 * dt / tau).exp(),
             dt,
+            tau,
         }
     }
 }
@@ -165,6 +166,8 @@ pub(crate) struct Channel {
     pub decay_half: f64,
     /// [ms] step.
     pub dt: f64,
+    /// [ms] time constant.
+    pub tau: f64,
 }
 
 /// State of one channel: g (the current or conductance) and, for alpha
@@ -232,6 +235,53 @@ pub(crate) trait Synapse {
                 s.y *= c.decay;
             } else {
                 s.g *= c.decay;
+            }
+        }
+    }
+
+    /// The channel's g `h` ms after the state `s` (any h ≥ 0; one exp).
+    #[inline(always)]
+    fn g_after(c: &Channel, s: &ChannelState, h: f64) -> f64 {
+        let e = (-h / c.tau).exp();
+        if Self::ALPHA {
+            (s.g + s.y * h) * e
+        } else {
+            s.g * e
+        }
+    }
+
+    /// Synaptic (G, A) `h` ms after the states `st` (see [`Synapse::drive`]).
+    #[inline(always)]
+    fn drive_after(ch: &[Channel], st: &[ChannelState], h: f64) -> (f64, f64) {
+        let (mut g_sum, mut a_sum) = (0.0, 0.0);
+        if Self::DELTA {
+            return (0.0, 0.0);
+        }
+        for (c, s) in ch.iter().zip(st) {
+            let g = Self::g_after(c, s, h);
+            if Self::CONDUCTANCE {
+                g_sum += g;
+                a_sum += g * c.e_rev;
+            } else {
+                a_sum += g;
+            }
+        }
+        (g_sum, a_sum)
+    }
+
+    /// Advances every channel by `h` ms without events (exactly).
+    #[inline(always)]
+    fn decay_by(ch: &[Channel], st: &mut [ChannelState], h: f64) {
+        if Self::DELTA {
+            return;
+        }
+        for (c, s) in ch.iter().zip(st.iter_mut()) {
+            let e = (-h / c.tau).exp();
+            if Self::ALPHA {
+                s.g = (s.g + s.y * h) * e;
+                s.y *= e;
+            } else {
+                s.g *= e;
             }
         }
     }

@@ -7,9 +7,11 @@ use crate::hh::{HhParams, HhState};
 use crate::input::{PoissonInput, PreparedInput};
 use crate::method::{Euler, Method, Rk4, RushLarsen, Stepper};
 use crate::models::Neuron;
+use crate::ode::Rk45Options;
 use crate::process::Process;
 use crate::synapse::{Channel, SynapseKind, SynapseParams};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// |V| above this [mV] means the integration has blown up (HH stays within
@@ -35,8 +37,35 @@ pub struct Protocol {
     /// The input process of each population (all superposed Poisson unless
     /// [`Protocol::with_processes`] says otherwise).
     pub(crate) processes: Vec<Process>,
+    /// When input events act: at step ends, or at their own times.
+    pub(crate) timing: Timing,
+    /// Tolerances of `method = "rk45"`.
+    pub(crate) rk45: Rk45Options,
     /// Not the default HH 1952 + delta protocol: runs on [`crate::generic`].
     pub(crate) generic: bool,
+}
+
+/// When input events act on the neuron, `timing = "..."`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Timing {
+    /// All events of a step act together at the step's end, as in NEST and
+    /// Brian2 (the default).
+    #[default]
+    Grid,
+    /// Every event acts at its own continuous time; the integrator (only
+    /// `rk45`) steps to each event.
+    Exact,
+}
+
+impl Timing {
+    /// The name used in experiment files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Timing::Grid => "grid",
+            Timing::Exact => "exact",
+        }
+    }
 }
 
 /// What [`Protocol::new`] is built from.
@@ -118,8 +147,59 @@ impl Protocol {
                 .map(|(_, i)| SynapseParams::default().channel(i.weight, spec.dt_ms))
                 .collect(),
             processes: vec![Process::Poisson; n_inputs],
-            generic: false,
+            timing: Timing::Grid,
+            rk45: Rk45Options::default(),
+            generic: spec.method == Method::Rk45,
         })
+    }
+
+    /// Whether the protocol leaves the default path (lanes engine or
+    /// `trial::simulate`): any other model, synapse, process, timing or rk45.
+    fn update_generic(&mut self) {
+        let default_path = matches!(self.neuron, Neuron::Hh(_))
+            && self.synapse.kind == SynapseKind::Delta
+            && self.processes.iter().all(Process::is_poisson)
+            && self.timing == Timing::Grid
+            && self.method != Method::Rk45;
+        self.generic = !default_path;
+    }
+
+    /// The same protocol with input timing `timing` and rk45 tolerances
+    /// `rk45` (used only by `method = "rk45"`). Exact timing needs rk45;
+    /// rk45 does not run the LIF (its reset is a grid event; use
+    /// `rush-larsen`, exact for the LIF between events).
+    pub fn with_timing(mut self, timing: Timing, rk45: Rk45Options) -> Result<Self, ParamError> {
+        rk45.validate()?;
+        if timing == Timing::Exact && self.method != Method::Rk45 {
+            return Err(ParamError::new(
+                "timing",
+                f64::NAN,
+                "",
+                "\"grid\" unless method = \"rk45\" (only rk45 steps to each event)",
+            ));
+        }
+        self.timing = timing;
+        self.rk45 = rk45;
+        self.check_rk45_model()?;
+        self.update_generic();
+        Ok(self)
+    }
+
+    fn check_rk45_model(&self) -> Result<(), ParamError> {
+        if self.method == Method::Rk45 && matches!(self.neuron, Neuron::Lif(_)) {
+            return Err(ParamError::new(
+                "method",
+                f64::NAN,
+                "",
+                "not \"rk45\" for model = \"lif\" (use rush-larsen, exact for the LIF between events)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Input timing.
+    pub fn timing(&self) -> Timing {
+        self.timing
     }
 
     /// The same protocol with input processes other than superposed Poisson
@@ -131,7 +211,7 @@ impl Protocol {
     pub fn with_processes(mut self, processes: Vec<Process>) -> Self {
         assert_eq!(processes.len(), self.inputs.len(), "one process per input");
         self.processes = processes;
-        self.generic |= !self.processes.iter().all(Process::is_poisson);
+        self.update_generic();
         self
     }
 
@@ -158,10 +238,6 @@ impl Protocol {
         if let Neuron::Hh(p) = neuron {
             self.params = p;
         }
-        let default_path = matches!(neuron, Neuron::Hh(_))
-            && synapse.kind == SynapseKind::Delta
-            && self.processes.iter().all(Process::is_poisson);
-        self.generic = !default_path;
         self.channels = self
             .inputs
             .iter()
@@ -169,6 +245,8 @@ impl Protocol {
             .collect();
         self.neuron = neuron;
         self.synapse = synapse;
+        self.check_rk45_model()?;
+        self.update_generic();
         Ok(self)
     }
 
@@ -308,6 +386,9 @@ pub enum TrialError {
         /// [ms] step.
         dt_ms: f64,
     },
+    /// The adaptive integrator gave up (`method = "rk45"`).
+    #[error("{0}")]
+    Rk45(#[from] crate::ode::Rk45Error),
 }
 
 /// Sampling of traces, chosen once per trial (monomorphised).
@@ -393,6 +474,7 @@ fn dispatch<R: Recorder>(
             crate::lanes::run_single(crate::lanes::Isa::detect(), protocol, rngs, out, rec)
         }
         Method::RushLarsenReference => simulate::<RushLarsen, R>(protocol, rngs, out, rec),
+        Method::Rk45 => unreachable!("rk45 protocols run on the generic path"),
     }
 }
 

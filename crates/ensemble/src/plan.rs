@@ -7,7 +7,9 @@ use crate::path::{self, Assignment};
 use crate::seeding;
 use crate::spec::{AnalysisSpec, ExperimentSpec, NeuronSpec};
 use spikemc_analysis::{AnalysisConfig, AnalysisError};
-use spikemc_core::{HhParams, HhState, InputSpec, ParamError, ProcessKind, Protocol, ProtocolSpec};
+use spikemc_core::{
+    HhParams, HhState, InputSpec, Method, ParamError, ProcessKind, Protocol, ProtocolSpec, Timing,
+};
 use toml::{Table, Value};
 
 /// Largest number of trials per point or of sweep points: ids are int32 in
@@ -409,7 +411,26 @@ fn protocol_of(spec: &ExperimentSpec) -> Result<Protocol, SpecError> {
         .iter()
         .map(|(name, input)| input.prepare(name, spec.dt_ms))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(protocol.with_processes(processes))
+    if spec.timing == Timing::Exact && spec.method != Method::Rk45 {
+        return Err(SpecError::invalid(
+            "timing",
+            format!(
+                "timing = \"exact\" needs method = \"rk45\" (only rk45 steps to each event; \
+                 method is \"{}\"); use timing = \"grid\" with fixed-step methods",
+                spec.method.name()
+            ),
+        ));
+    }
+    if spec.method == Method::Rk45 && matches!(neuron, NeuronSpec::Lif(_)) {
+        return Err(SpecError::invalid(
+            "method",
+            "method = \"rk45\" does not run model = \"lif\" (its reset is a step event); \
+             use rush-larsen, which is exact for the LIF between events",
+        ));
+    }
+    Ok(protocol
+        .with_processes(processes)
+        .with_timing(spec.timing, spec.method_options.rk45())?)
 }
 
 /// The keys of `[inputs.NAME]` that belong to one process only must appear

@@ -518,8 +518,9 @@ impl Process {
     /// spike in time order, one uniform for transmission (only if p < 1),
     /// then the next ISI; inhomogeneous — one Poisson draw, then per
     /// candidate one uniform for its time and one for acceptance; MIP — one
-    /// Poisson draw of mother events, then per mother event the geometric
-    /// skips over source ids (one uniform each, plus one that passes N).
+    /// Poisson draw of mother events, then per mother event its
+    /// time (one uniform) and the geometric skips over source ids (one
+    /// uniform each, plus one that passes N).
     #[inline]
     pub fn step<R: Rng + ?Sized, F: FnMut(u32, f64)>(
         &self,
@@ -576,10 +577,10 @@ impl Process {
             Process::Mip { mother, n, q } => {
                 let events = mother.sample(rng);
                 let dt = t1 - t0;
-                for e in 0..events {
-                    // Mother spikes of one step share its end time on the
-                    // grid; for the callback they are spread in order.
-                    let t = t0 + dt * (e as f64 + 1.0) / (events as f64 + 1.0);
+                for _ in 0..events {
+                    // The mother spike's time (used by exact timing; on the
+                    // grid all of a step's events act at its end).
+                    let t = t0 + uniform(rng) * dt;
                     if *q >= 1.0 {
                         for id in 0..*n {
                             on_event(id, t);
