@@ -261,6 +261,7 @@ fn every_example_round_trips_through_check() {
         "inhomogeneous-sine",
         "gamma-inputs",
         "mip-correlated",
+        "exact-timing-rk45",
     ] {
         assert!(
             names.iter().any(|n| n == want),

@@ -8,7 +8,7 @@ use anyhow::anyhow;
 
 /// (name, file text) of every shipped experiment, in the order a new user
 /// meets them in docs/guide.md.
-pub const EXAMPLES: [(&str, &str); 12] = [
+pub const EXAMPLES: [(&str, &str); 13] = [
     (
         "question-as-coded",
         include_str!("../../experiments/question-as-coded.toml"),
@@ -56,6 +56,10 @@ pub const EXAMPLES: [(&str, &str); 12] = [
     (
         "mip-correlated",
         include_str!("../../experiments/mip-correlated.toml"),
+    ),
+    (
+        "exact-timing-rk45",
+        include_str!("../../experiments/exact-timing-rk45.toml"),
     ),
 ];
 

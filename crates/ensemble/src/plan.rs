@@ -358,6 +358,23 @@ fn analysis_error(e: AnalysisError, point: Option<u64>) -> SpecError {
 
 fn protocol_of(spec: &ExperimentSpec) -> Result<Protocol, SpecError> {
     let neuron: NeuronSpec = spec.neuron;
+    if spec.timing == Timing::Exact && spec.method != Method::Rk45 {
+        return Err(SpecError::invalid(
+            "timing",
+            format!(
+                "timing = \"exact\" needs method = \"rk45\" (only rk45 steps to each event; \
+                 method is \"{}\"); use timing = \"grid\" with fixed-step methods",
+                spec.method.name()
+            ),
+        ));
+    }
+    if spec.method == Method::Rk45 && matches!(spec.neuron, NeuronSpec::Lif(_)) {
+        return Err(SpecError::invalid(
+            "method",
+            "method = \"rk45\" does not run model = \"lif\" (its reset is a step event); \
+             use rush-larsen, which is exact for the LIF between events",
+        ));
+    }
     let params = match neuron {
         NeuronSpec::Hh(p) => p,
         _ => HhParams::default(),
@@ -411,23 +428,6 @@ fn protocol_of(spec: &ExperimentSpec) -> Result<Protocol, SpecError> {
         .iter()
         .map(|(name, input)| input.prepare(name, spec.dt_ms))
         .collect::<Result<Vec<_>, _>>()?;
-    if spec.timing == Timing::Exact && spec.method != Method::Rk45 {
-        return Err(SpecError::invalid(
-            "timing",
-            format!(
-                "timing = \"exact\" needs method = \"rk45\" (only rk45 steps to each event; \
-                 method is \"{}\"); use timing = \"grid\" with fixed-step methods",
-                spec.method.name()
-            ),
-        ));
-    }
-    if spec.method == Method::Rk45 && matches!(neuron, NeuronSpec::Lif(_)) {
-        return Err(SpecError::invalid(
-            "method",
-            "method = \"rk45\" does not run model = \"lif\" (its reset is a step event); \
-             use rush-larsen, which is exact for the LIF between events",
-        ));
-    }
     Ok(protocol
         .with_processes(processes)
         .with_timing(spec.timing, spec.method_options.rk45())?)
