@@ -205,10 +205,19 @@ impl InputSpec {
         let p = self.p_transmit;
         let explicit_count = |what: &'static str| {
             if self.count > MAX_EXPLICIT_SOURCES {
-                Err(ParamError::new(&key("count"), self.count as f64, "", what))
-            } else {
-                Ok(())
+                return Err(ParamError::new(&key("count"), self.count as f64, "", what));
             }
+            // As for superposed input: at most 1e6 events per step.
+            let mean = self.count as f64 * per_ms * dt_ms;
+            if !(mean <= PoissonSampler::MAX_MEAN) {
+                return Err(ParamError::new(
+                    &key("rate_hz"),
+                    self.rate_hz,
+                    "Hz",
+                    "count × rate_hz × dt_ms / 1000 <= 1e6 events per step",
+                ));
+            }
+            Ok(())
         };
         Ok(match kind {
             ProcessKind::Poisson => Process::Poisson,
