@@ -118,12 +118,24 @@ impl SynapseParams {
 
     /// The channel of a population with `weight`, at step `dt` [ms].
     pub(crate) fn channel(&self, weight: f64, dt: f64) -> Channel {
+        self.channel_with(weight, dt, None, None)
+    }
+
+    /// The channel of a population with `weight` and, if given, its own
+    /// time constant `tau_ms` and reversal potential `reversal_mv`.
+    pub(crate) fn channel_with(
+        &self,
+        weight: f64,
+        dt: f64,
+        tau_ms: Option<f64>,
+        reversal_mv: Option<f64>,
+    ) -> Channel {
         let inhibitory = weight < 0.0;
-        let tau = if inhibitory {
+        let tau = tau_ms.unwrap_or(if inhibitory {
             self.tau_inh_ms
         } else {
             self.tau_exc_ms
-        };
+        });
         let conductance = matches!(
             self.kind,
             SynapseKind::ExpConductance | SynapseKind::AlphaConductance
@@ -140,11 +152,11 @@ impl SynapseParams {
             } else {
                 w
             },
-            e_rev: if inhibitory {
+            e_rev: reversal_mv.unwrap_or(if inhibitory {
                 self.e_inh_mv
             } else {
                 self.e_exc_mv
-            },
+            }),
             decay: (-dt / tau).exp(),
             decay_half: (-0.5 * dt / tau).exp(),
             dt,

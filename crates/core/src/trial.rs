@@ -250,6 +250,51 @@ impl Protocol {
         Ok(self)
     }
 
+    /// Per-population synaptic time constants [ms] and reversal potentials
+    /// [mV] overriding the `[synapse]` class defaults (`None`: keep); one
+    /// entry per population, `names` for error messages. Call after
+    /// [`Protocol::with_model`].
+    pub fn with_channel_overrides(
+        mut self,
+        names: &[&str],
+        overrides: &[(Option<f64>, Option<f64>)],
+    ) -> Result<Self, ParamError> {
+        assert_eq!(overrides.len(), self.inputs.len(), "one override per input");
+        let kind = self.synapse.kind;
+        let conductance = matches!(
+            kind,
+            SynapseKind::ExpConductance | SynapseKind::AlphaConductance
+        );
+        for (i, (&(tau, rev), name)) in overrides.iter().zip(names).enumerate() {
+            if let Some(t) = tau {
+                if kind == SynapseKind::Delta {
+                    return Err(ParamError::new(
+                        &format!("inputs.{name}.tau_ms"),
+                        t,
+                        "ms",
+                        "absent with synapse.kind = \"delta\"",
+                    ));
+                }
+                crate::error::positive(&format!("inputs.{name}.tau_ms"), t, "ms")?;
+            }
+            if let Some(e) = rev {
+                if !conductance {
+                    return Err(ParamError::new(
+                        &format!("inputs.{name}.reversal_mv"),
+                        e,
+                        "mV",
+                        "absent unless synapse.kind is a conductance",
+                    ));
+                }
+                crate::error::finite(&format!("inputs.{name}.reversal_mv"), e, "mV")?;
+            }
+            self.channels[i] =
+                self.synapse
+                    .channel_with(self.inputs[i].weight_mv, self.dt_ms, tau, rev);
+        }
+        Ok(self)
+    }
+
     /// The neuron model.
     pub fn neuron(&self) -> &Neuron {
         &self.neuron

@@ -487,3 +487,52 @@ fn bad_model_parameters_name_key_unit_and_range() {
         .to_string();
     assert!(e.contains("synapse.tau_inh_ms") && e.contains("> 0"), "{e}");
 }
+
+/// Per-population overrides: a population's own `tau_ms` sets its decay
+/// (g after one event decays as e^(−t/τ') exactly), its own `reversal_mv`
+/// sets its driving force (traces: i_syn = g·(E' − V) for a lone population).
+#[test]
+fn per_population_tau_and_reversal_override_the_class_defaults() {
+    let syn = SynapseParams {
+        kind: SynapseKind::ExpConductance,
+        ..SynapseParams::default()
+    };
+    let p = protocol(
+        Neuron::Passive(PassiveParams::default()),
+        syn,
+        Method::RushLarsen,
+        50.0,
+        0.1,
+        -65.0,
+        &[input(100, 20.0, 1.0, 0.01)],
+    )
+    .with_channel_overrides(&["exc"], &[(Some(2.0), Some(-20.0))])
+    .unwrap();
+    let (_, tr) = run_traced(&p, 79, 0, 1).unwrap();
+    let (g, v, i) = (&tr.syn[0], &tr.v_mv, &tr.i_syn);
+    let mut checked = 0;
+    for k in 1..g.len() {
+        assert!((i[k] - g[k] * (-20.0 - v[k])).abs() < 1e-12);
+        // Where no event arrived in step k, g decayed by e^(−dt/τ').
+        let ratio = g[k] / g[k - 1];
+        if g[k - 1] > 0.0 && ratio < 1.0 {
+            assert!((ratio - (-0.1f64 / 2.0).exp()).abs() < 1e-12, "{ratio}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 10);
+    let e = p
+        .clone()
+        .with_model(
+            Neuron::Passive(PassiveParams::default()),
+            SynapseParams::default(),
+        )
+        .unwrap()
+        .with_channel_overrides(&["exc"], &[(Some(2.0), None)])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("inputs.exc.tau_ms") && e.contains("delta"),
+        "{e}"
+    );
+}

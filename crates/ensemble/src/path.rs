@@ -110,6 +110,8 @@ fn is_optional_leaf(path: &str) -> bool {
                     | "phase_rad"
                     | "profile_times_ms"
                     | "profile_rates_hz"
+                    | "tau_ms"
+                    | "reversal_mv"
             )
     };
     matches!(

@@ -428,7 +428,14 @@ fn protocol_of(spec: &ExperimentSpec) -> Result<Protocol, SpecError> {
         .iter()
         .map(|(name, input)| input.prepare(name, spec.dt_ms))
         .collect::<Result<Vec<_>, _>>()?;
+    let names: Vec<&str> = spec.inputs.keys().map(String::as_str).collect();
+    let overrides: Vec<_> = spec
+        .inputs
+        .values()
+        .map(|i| (i.tau_ms, i.reversal_mv))
+        .collect();
     Ok(protocol
+        .with_channel_overrides(&names, &overrides)?
         .with_processes(processes)
         .with_timing(spec.timing, spec.method_options.rk45())?)
 }

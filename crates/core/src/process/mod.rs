@@ -113,6 +113,14 @@ pub struct InputSpec {
     /// [Hz] the rate from each break on (same length as `profile_times_ms`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_rates_hz: Option<Vec<f64>>,
+    /// [ms] this population's synaptic time constant, overriding
+    /// `synapse.tau_exc_ms`/`tau_inh_ms` (current and conductance synapses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau_ms: Option<f64>,
+    /// [mV] this population's reversal potential, overriding
+    /// `synapse.e_exc_mv`/`e_inh_mv` (conductance synapses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reversal_mv: Option<f64>,
 }
 
 impl From<PoissonInput> for InputSpec {
@@ -130,6 +138,8 @@ impl From<PoissonInput> for InputSpec {
             phase_rad: None,
             profile_times_ms: None,
             profile_rates_hz: None,
+            tau_ms: None,
+            reversal_mv: None,
         }
     }
 }
