@@ -214,3 +214,39 @@ fn exact_timing_experiment_runs_and_replays() {
         .collect();
     assert_eq!(f64_column(&rep, "t_ms"), want);
 }
+
+/// `record_sources = true` on an explicit population writes every
+/// transmitted spike of the recorded trials to input_spikes/ with its
+/// source id: as many rows as the trial's n_input_exc, ids in 0..count,
+/// times in [0, duration).
+#[test]
+fn recorded_sources_match_the_input_counts() {
+    let d = Dir::new();
+    d.spikemc(&[
+        "run",
+        &repo("experiments/explicit-inputs.toml"),
+        "-o",
+        "out",
+        "-q",
+        "--trials",
+        "3",
+        "--set",
+        "inputs.exc.record_sources=true",
+        "--set",
+        "record.trials=[0, 2]",
+    ])
+    .ok();
+    let src = read_table(&d.path("out"), "input_spikes");
+    let trial = i32_column(&src, "trial");
+    let source = i32_column(&src, "source");
+    let t = f64_column(&src, "t_ms");
+    let trials = read_table(&d.path("out"), "trials");
+    let n = i64_column(&trials, "n_input_exc");
+    for k in [0, 2] {
+        let rows = trial.iter().filter(|&&x| x == k).count() as i64;
+        assert_eq!(rows, n[k as usize], "trial {k}");
+    }
+    assert!(!trial.contains(&1), "trial 1 is not recorded");
+    assert!(source.iter().all(|s| (0..80).contains(s)));
+    assert!(t.iter().all(|t| (0.0..1000.0).contains(t)));
+}

@@ -117,8 +117,13 @@ impl GenericStepper for RushLarsen {
 
 /// How a step's input counts are drawn, chosen once per trial.
 pub(crate) trait Draw {
-    /// Per-trial state; `rngs` are at the trial's start.
-    fn start(protocol: &Protocol, rngs: &mut [Xoshiro256PlusPlus]) -> Self;
+    /// Per-trial state; `rngs` are at the trial's start; `record`: collect
+    /// the source spikes of the populations that ask for it.
+    fn start(protocol: &Protocol, rngs: &mut [Xoshiro256PlusPlus], record: bool) -> Self;
+    /// The collected source spikes (population, source, t).
+    fn take_sources(&mut self) -> Vec<(u32, u32, f64)> {
+        Vec::new()
+    }
     /// Transmitted events of population `i` in [t0, t1).
     fn count(
         &mut self,
@@ -162,7 +167,7 @@ fn poisson_events(
 struct PoissonDraw;
 
 impl Draw for PoissonDraw {
-    fn start(_: &Protocol, _: &mut [Xoshiro256PlusPlus]) -> Self {
+    fn start(_: &Protocol, _: &mut [Xoshiro256PlusPlus], _: bool) -> Self {
         PoissonDraw
     }
     #[inline(always)]
@@ -191,18 +196,32 @@ impl Draw for PoissonDraw {
 
 /// Some population has another process: each population's own (the match
 /// is per population, on its fixed kind, so it is always predicted).
-struct ProcessDraw(Vec<ProcessState>);
+struct ProcessDraw {
+    states: Vec<ProcessState>,
+    /// Per population: collect its source spikes.
+    record: Vec<bool>,
+    sources: Vec<(u32, u32, f64)>,
+}
 
 impl Draw for ProcessDraw {
-    fn start(protocol: &Protocol, rngs: &mut [Xoshiro256PlusPlus]) -> Self {
-        ProcessDraw(
-            protocol
+    fn start(protocol: &Protocol, rngs: &mut [Xoshiro256PlusPlus], record: bool) -> Self {
+        ProcessDraw {
+            states: protocol
                 .processes
                 .iter()
                 .zip(rngs.iter_mut())
                 .map(|(p, rng)| p.start(rng))
                 .collect(),
-        )
+            record: protocol
+                .record_sources
+                .iter()
+                .map(|&r| r && record)
+                .collect(),
+            sources: Vec::new(),
+        }
+    }
+    fn take_sources(&mut self) -> Vec<(u32, u32, f64)> {
+        std::mem::take(&mut self.sources)
     }
     #[inline(always)]
     fn count(
@@ -216,8 +235,13 @@ impl Draw for ProcessDraw {
         let p = &protocol.processes[i];
         if p.is_poisson() {
             protocol.inputs[i].sampler.sample(rng)
+        } else if self.record[i] {
+            let sources = &mut self.sources;
+            p.step(&mut self.states[i], rng, t0, t1, |id, t| {
+                sources.push((i as u32, id, t))
+            })
         } else {
-            p.step(&mut self.0[i], rng, t0, t1, |_, _| {})
+            p.step(&mut self.states[i], rng, t0, t1, |_, _| {})
         }
     }
     fn events(
@@ -233,13 +257,23 @@ impl Draw for ProcessDraw {
         if p.is_poisson() {
             poisson_events(protocol, i, rng, t0, t1, buf);
         } else {
-            p.step(&mut self.0[i], rng, t0, t1, |_, t| buf.push((t, i)));
+            let (record, sources) = (self.record[i], &mut self.sources);
+            p.step(&mut self.states[i], rng, t0, t1, |id, t| {
+                buf.push((t, i));
+                if record {
+                    sources.push((i as u32, id, t));
+                }
+            });
         }
     }
 }
 
 /// Trace sampling of the generic loop.
 pub(crate) trait GenericRecorder {
+    /// False for recorders that ignore every sample.
+    const ACTIVE: bool;
+    /// Stores the trial's source spikes.
+    fn sources(&mut self, _: Vec<(u32, u32, f64)>) {}
     fn record<M: Model, S: Synapse>(
         &mut self,
         m: &M,
@@ -254,6 +288,7 @@ pub(crate) trait GenericRecorder {
 struct NoTrace;
 
 impl GenericRecorder for NoTrace {
+    const ACTIVE: bool = false;
     #[inline(always)]
     fn record<M: Model, S: Synapse>(
         &mut self,
@@ -312,6 +347,10 @@ impl Sampler<'_> {
 }
 
 impl GenericRecorder for Sampler<'_> {
+    const ACTIVE: bool = true;
+    fn sources(&mut self, s: Vec<(u32, u32, f64)>) {
+        self.trace.source_spikes = s;
+    }
     #[inline(always)]
     fn record<M: Model, S: Synapse>(
         &mut self,
@@ -536,7 +575,7 @@ fn simulate_rk45<M: Model, S: Synapse, D: Draw, R: GenericRecorder>(
         armed: s0.v < protocol.detect.threshold_mv,
     };
     let exact = protocol.timing == Timing::Exact;
-    let mut draw = D::start(protocol, rngs);
+    let mut draw = D::start(protocol, rngs, R::ACTIVE);
     let mut events: Vec<(f64, usize)> = Vec::with_capacity(64);
     let spikes = &mut out.spikes_ms;
     let state = |y: &[f64; 4]| HhState {
@@ -630,6 +669,7 @@ fn simulate_rk45<M: Model, S: Synapse, D: Draw, R: GenericRecorder>(
             });
         }
     }
+    rec.sources(draw.take_sources());
     Ok(())
 }
 
@@ -654,7 +694,7 @@ fn simulate<M: Model, S: Synapse, St: GenericStepper, D: Draw, R: GenericRecorde
     let fire = m.threshold();
     let ref_steps = fire.map_or(0, |(_, _, t_ref)| (t_ref / dt).round() as u64);
     let mut held = 0u64;
-    let mut draw = D::start(protocol, rngs);
+    let mut draw = D::start(protocol, rngs, R::ACTIVE);
     for step in 0..protocol.n_steps {
         let t0 = step as f64 * dt;
         let s0 = s;
@@ -733,5 +773,6 @@ fn simulate<M: Model, S: Synapse, St: GenericStepper, D: Draw, R: GenericRecorde
             });
         }
     }
+    rec.sources(draw.take_sources());
     Ok(())
 }

@@ -39,6 +39,8 @@ pub struct Protocol {
     pub(crate) processes: Vec<Process>,
     /// When input events act: at step ends, or at their own times.
     pub(crate) timing: Timing,
+    /// Per population: record source ids in traced trials.
+    pub(crate) record_sources: Vec<bool>,
     /// Tolerances of `method = "rk45"`.
     pub(crate) rk45: Rk45Options,
     /// Not the default HH 1952 + delta protocol: runs on [`crate::generic`].
@@ -148,6 +150,7 @@ impl Protocol {
                 .collect(),
             processes: vec![Process::Poisson; n_inputs],
             timing: Timing::Grid,
+            record_sources: vec![false; n_inputs],
             rk45: Rk45Options::default(),
             generic: spec.method == Method::Rk45,
         })
@@ -195,6 +198,15 @@ impl Protocol {
             ));
         }
         Ok(())
+    }
+
+    /// Records the source spikes of the populations flagged in `record`
+    /// (one flag per population) in traced trials; see
+    /// [`Trace::source_spikes`].
+    pub fn with_recorded_sources(mut self, record: Vec<bool>) -> Self {
+        assert_eq!(record.len(), self.inputs.len(), "one flag per input");
+        self.record_sources = record;
+        self
     }
 
     /// Input timing.
@@ -385,6 +397,10 @@ pub struct Trace {
     /// synapses. For models without gates (LIF, passive) `m`, `h`, `n`,
     /// `i_na`, `i_k` are NaN.
     pub syn: Vec<Vec<f64>>,
+    /// Transmitted input spikes of the populations with `record_sources`:
+    /// (population index in stream order, source id, time [ms]), in step
+    /// order (and time order within a population and step).
+    pub source_spikes: Vec<(u32, u32, f64)>,
 }
 
 impl Trace {

@@ -111,6 +111,7 @@ fn is_optional_leaf(path: &str) -> bool {
                     | "profile_times_ms"
                     | "profile_rates_hz"
                     | "tau_ms"
+                    | "record_sources"
                     | "reversal_mv"
             )
     };

@@ -434,7 +434,9 @@ fn protocol_of(spec: &ExperimentSpec) -> Result<Protocol, SpecError> {
         .values()
         .map(|i| (i.tau_ms, i.reversal_mv))
         .collect();
+    let record: Vec<bool> = spec.inputs.values().map(|i| i.record_sources).collect();
     Ok(protocol
+        .with_recorded_sources(record)
         .with_channel_overrides(&names, &overrides)?
         .with_processes(processes)
         .with_timing(spec.timing, spec.method_options.rk45())?)
@@ -482,6 +484,15 @@ fn check_process_keys(name: &str, input: &InputSpec) -> Result<(), SpecError> {
                 ),
             ));
         }
+    }
+    if input.record_sources && !matches!(kind, K::Explicit | K::Gamma | K::Mip) {
+        return Err(SpecError::invalid(
+            &format!("inputs.{name}.record_sources"),
+            format!(
+                "needs process = \"explicit\", \"gamma\" or \"mip\" (process \"{}\" has no source ids)",
+                kind.name()
+            ),
+        ));
     }
     let missing = |key: &str, what: &str| {
         Err(SpecError::invalid(

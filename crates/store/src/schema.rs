@@ -95,3 +95,18 @@ pub fn traces_schema_with(meta: &str, extra: &[String]) -> Arc<Schema> {
     fields.extend(extra.iter().map(|c| f64_col(c, false)));
     with_meta(fields, meta)
 }
+
+/// `input_spikes/`: transmitted spikes of the input populations with
+/// `record_sources = true`, in recorded trials only.
+pub fn input_spikes_schema(meta: &str) -> Arc<Schema> {
+    with_meta(
+        vec![
+            id("point"),
+            id("trial"),
+            Field::new("population", DataType::Utf8, false),
+            id("source"),
+            f64_col("t_ms", false),
+        ],
+        meta,
+    )
+}

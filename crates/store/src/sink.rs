@@ -4,8 +4,10 @@
 use crate::error::StoreError;
 use crate::parquet_io::write_batch;
 use crate::run_dir::RunDir;
-use crate::schema::{spikes_schema, traces_schema, traces_schema_with, trials_schema};
-use arrow_array::{ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch};
+use crate::schema::{
+    input_spikes_schema, spikes_schema, traces_schema, traces_schema_with, trials_schema,
+};
+use arrow_array::{ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::Schema;
 use spikemc_ensemble::{ChunkResult, Sink};
 use std::sync::Arc;
@@ -20,6 +22,8 @@ pub struct ParquetSink {
     n_inputs: usize,
     meta: String,
     n_syn: usize,
+    input_names: Vec<String>,
+    input_spikes: Arc<Schema>,
 }
 
 impl ParquetSink {
@@ -33,6 +37,8 @@ impl ParquetSink {
             n_inputs: input_names.len(),
             meta: meta.to_string(),
             n_syn: 0,
+            input_names: input_names.to_vec(),
+            input_spikes: input_spikes_schema(meta),
         }
     }
 
@@ -138,6 +144,39 @@ impl ParquetSink {
             let path = self.dir.part_path("traces", chunk.point, chunk.chunk);
             let batch = RecordBatch::try_new(self.traces.clone(), cols)
                 .map_err(|e| StoreError::format(&path, e))?;
+            write_batch(&path, &batch)?;
+        }
+
+        // Source spikes of recorded trials (populations with record_sources).
+        let n_src: usize = traced.iter().map(|(_, tr)| tr.source_spikes.len()).sum();
+        if n_src > 0 {
+            let mut ids = Vec::with_capacity(n_src);
+            let mut pops = Vec::with_capacity(n_src);
+            let mut srcs = Vec::with_capacity(n_src);
+            let mut ts = Vec::with_capacity(n_src);
+            for (trial, tr) in &traced {
+                for &(pop, src, t) in &tr.source_spikes {
+                    ids.push(*trial as i32);
+                    pops.push(self.input_names[pop as usize].as_str());
+                    srcs.push(src as i32);
+                    ts.push(t);
+                }
+            }
+            let path = self.dir.part_path("input_spikes", chunk.point, chunk.chunk);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| StoreError::io(parent, e))?;
+            }
+            let batch = RecordBatch::try_new(
+                self.input_spikes.clone(),
+                vec![
+                    Arc::new(Int32Array::from(vec![p; n_src])),
+                    Arc::new(Int32Array::from(ids)),
+                    Arc::new(StringArray::from(pops)),
+                    Arc::new(Int32Array::from(srcs)),
+                    Arc::new(Float64Array::from(ts)),
+                ],
+            )
+            .map_err(|e| StoreError::format(&path, e))?;
             write_batch(&path, &batch)?;
         }
 

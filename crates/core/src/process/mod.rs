@@ -117,6 +117,11 @@ pub struct InputSpec {
     /// `synapse.tau_exc_ms`/`tau_inh_ms` (current and conductance synapses).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tau_ms: Option<f64>,
+    /// Record the source id and time of every transmitted spike of this
+    /// population in recorded trials (`input_spikes/`); explicit, gamma and
+    /// MIP sources only (default false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub record_sources: bool,
     /// [mV] this population's reversal potential, overriding
     /// `synapse.e_exc_mv`/`e_inh_mv` (conductance synapses).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -139,6 +144,7 @@ impl From<PoissonInput> for InputSpec {
             profile_times_ms: None,
             profile_rates_hz: None,
             tau_ms: None,
+            record_sources: false,
             reversal_mv: None,
         }
     }
@@ -210,6 +216,19 @@ impl InputSpec {
                     },
                 ));
             }
+        }
+        if self.record_sources
+            && !matches!(
+                kind,
+                ProcessKind::Explicit | ProcessKind::Gamma | ProcessKind::Mip
+            )
+        {
+            return Err(ParamError::new(
+                &key("record_sources"),
+                f64::NAN,
+                "",
+                "false unless process is explicit, gamma or mip (superposed input has no source ids)",
+            ));
         }
         let per_ms = self.rate_hz / 1000.0;
         let p = self.p_transmit;
