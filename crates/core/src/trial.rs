@@ -348,12 +348,13 @@ impl Protocol {
         &self.inputs
     }
 
-    /// The integration method as run: `rush-larsen` on the generic path is
-    /// the plain scalar scheme, reported as [`Method::RushLarsenReference`]
-    /// (so no caller sends such a protocol to the lanes engine).
+    /// The integration method as run: any lanes-engine method on the
+    /// generic path is the plain scalar Rush–Larsen scheme, reported as
+    /// [`Method::RushLarsenReference`] (so no caller sends such a protocol
+    /// to the lanes engine, which runs only HH 1952 with delta synapses).
     pub fn method(&self) -> Method {
         match self.method {
-            Method::RushLarsen if self.generic => Method::RushLarsenReference,
+            m if self.generic && crate::lanes::has_lanes(m) => Method::RushLarsenReference,
             m => m,
         }
     }
