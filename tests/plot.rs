@@ -253,6 +253,15 @@ fn every_example_round_trips_through_check() {
         "question-as-meant",
         "inputs-5000",
         "sweep-rate",
+        "alpha-current-hh",
+        "campbell-conductance",
+        "cobahh-traub",
+        "lif-siegert",
+        "explicit-inputs",
+        "inhomogeneous-sine",
+        "gamma-inputs",
+        "mip-correlated",
+        "exact-timing-rk45",
     ] {
         assert!(
             names.iter().any(|n| n == want),

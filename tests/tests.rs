@@ -7,6 +7,7 @@ mod harness;
 mod analysis;
 mod bad_inputs;
 mod cli_errors;
+mod models;
 mod plot;
 mod python;
 mod run;

@@ -24,12 +24,14 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
     );
     for (name, input) in &spec.inputs {
         println!(
-            "  input {name}: {} x {} Hz x p {} = {} transmitted events/s, {} mV each",
+            "  input {name}: {} x {} Hz x p {} = {} transmitted events/s ({}), {} {} each",
             input.count,
             input.rate_hz,
             input.p_transmit,
             input.total_rate_hz(),
-            input.weight
+            input.process.name(),
+            input.weight,
+            spec.synapse.kind.weight_unit()
         );
     }
     for p in &plan.points {
@@ -42,12 +44,15 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
     println!("  {} neuron-steps in {} chunk(s)", steps, plan.chunks.len());
     // Per-core throughput of each method measured on a 2-core Zen 3 machine
     // (docs/performance.md): a rough guide, not a promise.
+    let generic = plan.points.iter().any(|p| p.protocol.is_generic());
     let per_core = match spec.method {
+        Method::RushLarsen | Method::RushLarsenTable if generic => 6e6,
         Method::RushLarsen => 45e6,
         Method::RushLarsenTable => 60e6,
         Method::RushLarsenReference => 6e6,
         Method::Euler => 7e6,
         Method::Rk4 => 2e6,
+        Method::Rk45 => 0.5e6,
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(

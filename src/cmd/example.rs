@@ -8,7 +8,7 @@ use anyhow::anyhow;
 
 /// (name, file text) of every shipped experiment, in the order a new user
 /// meets them in docs/guide.md.
-pub const EXAMPLES: [(&str, &str); 4] = [
+pub const EXAMPLES: [(&str, &str); 13] = [
     (
         "question-as-coded",
         include_str!("../../experiments/question-as-coded.toml"),
@@ -24,6 +24,42 @@ pub const EXAMPLES: [(&str, &str); 4] = [
     (
         "sweep-rate",
         include_str!("../../experiments/sweep-rate.toml"),
+    ),
+    (
+        "alpha-current-hh",
+        include_str!("../../experiments/alpha-current-hh.toml"),
+    ),
+    (
+        "campbell-conductance",
+        include_str!("../../experiments/campbell-conductance.toml"),
+    ),
+    (
+        "cobahh-traub",
+        include_str!("../../experiments/cobahh-traub.toml"),
+    ),
+    (
+        "lif-siegert",
+        include_str!("../../experiments/lif-siegert.toml"),
+    ),
+    (
+        "explicit-inputs",
+        include_str!("../../experiments/explicit-inputs.toml"),
+    ),
+    (
+        "inhomogeneous-sine",
+        include_str!("../../experiments/inhomogeneous-sine.toml"),
+    ),
+    (
+        "gamma-inputs",
+        include_str!("../../experiments/gamma-inputs.toml"),
+    ),
+    (
+        "mip-correlated",
+        include_str!("../../experiments/mip-correlated.toml"),
+    ),
+    (
+        "exact-timing-rk45",
+        include_str!("../../experiments/exact-timing-rk45.toml"),
     ),
 ];
 

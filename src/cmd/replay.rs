@@ -35,7 +35,8 @@ pub fn replay(args: ReplayArgs) -> Result<(), Failure> {
     dir.write_run_json(&meta)?;
     let record = simulate_trial(&plan, point, trial, true, &mut TrialOutput::default())?;
     let n_spikes = record.spikes_ms.len();
-    let sink = ParquetSink::new(dir.clone(), &plan.input_names, &meta.to_string());
+    let sink = ParquetSink::new(dir.clone(), &plan.input_names, &meta.to_string())
+        .with_trace_columns(&crate::cmd::run::synapse_trace_columns(&plan));
     sink.write(&ChunkResult {
         chunk: 0,
         point,

@@ -82,7 +82,8 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     let total = todo.iter().map(|c| c.n_trials as u64).sum();
     let bar = progress_bar(total, args.quiet);
     let started = Instant::now();
-    let mut sink = ParquetSink::new(dir.clone(), &plan.input_names, &meta.to_string());
+    let mut sink = ParquetSink::new(dir.clone(), &plan.input_names, &meta.to_string())
+        .with_trace_columns(&synapse_trace_columns(&plan));
     spikemc_ensemble::run(&plan, &todo, threads, &mut sink, &|| bar.inc(1))?;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
@@ -183,4 +184,19 @@ fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
         .progress_chars("=> "),
     );
     bar
+}
+
+/// The `traces/` columns of the synaptic variables: one per input
+/// population for current and conductance synapses, none for delta ones.
+pub fn synapse_trace_columns(plan: &Plan) -> Vec<String> {
+    use spikemc_ensemble::SynapseKind as K;
+    let conductance = match plan.spec.synapse.kind {
+        K::Delta => return Vec::new(),
+        K::ExpConductance | K::AlphaConductance => true,
+        _ => false,
+    };
+    plan.input_names
+        .iter()
+        .map(|n| spikemc_store::synapse_column(n, conductance))
+        .collect()
 }

@@ -75,21 +75,38 @@ impl Figure for TraceFigure {
         };
         let currents = PanelData {
             y_desc: "current (µA/cm²)",
-            series: vec![
-                ("I_Na", PALETTE[5], decimate(t, &c[4], bins)),
-                ("I_K", PALETTE[4], decimate(t, &c[5], bins)),
-                ("I_L", PALETTE[3], decimate(t, &c[6], bins)),
-            ],
-            y_range: bounds(c[4].iter().chain(&c[5]).chain(&c[6]).copied(), 0.05),
+            // Models without gates (LIF, passive) have NaN I_Na, I_K and
+            // gates: those series are left out.
+            series: [
+                ("I_Na", PALETTE[5], 4),
+                ("I_K", PALETTE[4], 5),
+                ("I_L", PALETTE[3], 6),
+            ]
+            .into_iter()
+            .filter(|&(_, _, i)| c[i].iter().any(|y| y.is_finite()))
+            .map(|(name, colour, i)| (name, colour, decimate(t, &c[i], bins)))
+            .collect(),
+            y_range: bounds(
+                c[4].iter()
+                    .chain(&c[5])
+                    .chain(&c[6])
+                    .copied()
+                    .filter(|y| y.is_finite()),
+                0.05,
+            ),
             x_desc: None,
         };
         let gating = PanelData {
             y_desc: "gating value",
-            series: vec![
-                ("m", PALETTE[1], decimate(t, &c[1], bins)),
-                ("h", PALETTE[2], decimate(t, &c[2], bins)),
-                ("n", PALETTE[0], decimate(t, &c[3], bins)),
-            ],
+            series: [
+                ("m", PALETTE[1], 1),
+                ("h", PALETTE[2], 2),
+                ("n", PALETTE[0], 3),
+            ]
+            .into_iter()
+            .filter(|&(_, _, i)| c[i].iter().any(|y| y.is_finite()))
+            .map(|(name, colour, i)| (name, colour, decimate(t, &c[i], bins)))
+            .collect(),
             y_range: (0.0, 1.0),
             x_desc: Some("t (ms)"),
         };

@@ -14,6 +14,9 @@
 //!   count per step by [`PoissonSampler`], in O(1) whatever N is.
 //! - [`Method`]: forward Euler, RK4 and Rush–Larsen (the default, run by the
 //!   vectorized [`lanes`] engine; `rush-larsen-reference` is the plain one).
+//! - [`Rk45`]: adaptive Dormand–Prince 5(4) for any [`OdeSystem`], with
+//!   dense output and crossing location ([`DenseStep`]): ground truth for
+//!   the fixed-step methods, integrated event to event.
 //! - [`DetectParams`]: threshold crossings with hysteresis.
 //! - [`Protocol`] + [`run_trial`]: one trial → [`TrialOutput`] (and a [`Trace`]).
 //!
@@ -44,11 +47,16 @@
 
 mod detect;
 mod error;
+mod generic;
 mod hh;
 mod input;
 pub mod lanes;
 mod method;
+mod models;
+mod ode;
 mod poisson;
+mod process;
+mod synapse;
 mod trial;
 
 pub use detect::{DetectParams, DetectRule, SpikeDetector};
@@ -56,5 +64,13 @@ pub use error::ParamError;
 pub use hh::{HhParams, HhState, Rates, exprel};
 pub use input::{PoissonInput, PreparedInput};
 pub use method::{Euler, Method, Rk4, RushLarsen, Stepper};
+pub use models::{LifParams, Neuron, PassiveParams, TraubParams, TraubRates};
+pub use ode::{DenseStep, OdeSystem, Rk45, Rk45Error, Rk45Options, Rk45Stats};
 pub use poisson::PoissonSampler;
-pub use trial::{Protocol, ProtocolSpec, Trace, TrialError, TrialOutput, V_LIMIT_MV, run_trial};
+pub use process::{
+    InputSpec, MAX_EXPLICIT_SOURCES, Process, ProcessKind, ProcessState, RateProfile,
+};
+pub use synapse::{SynapseKind, SynapseParams};
+pub use trial::{
+    Protocol, ProtocolSpec, Timing, Trace, TrialError, TrialOutput, V_LIMIT_MV, run_trial,
+};

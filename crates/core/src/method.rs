@@ -35,10 +35,17 @@ pub enum Method {
     /// exact. The table's error and its measured effect on spike times are
     /// in docs/numerics.md and docs/performance.md.
     RushLarsenTable,
+    /// Adaptive Dormand–Prince 5(4) ([`crate::Rk45`]) with error control
+    /// (`[method_options]`), dense output and spike times located on its
+    /// continuous extension; the only method for `timing = "exact"`. Runs on
+    /// the generic path; the reference the fixed-step methods are measured
+    /// against (docs/numerics.md).
+    Rk45,
 }
 
 impl Method {
-    /// All methods, for help texts and tests.
+    /// The fixed-step methods, for help texts and tests ([`Method::Rk45`]
+    /// is the adaptive one).
     pub const ALL: [Method; 5] = [
         Method::Euler,
         Method::Rk4,
@@ -55,6 +62,7 @@ impl Method {
             Method::RushLarsen => "rush-larsen",
             Method::RushLarsenReference => "rush-larsen-reference",
             Method::RushLarsenTable => "rush-larsen-table",
+            Method::Rk45 => "rk45",
         }
     }
 

@@ -6,7 +6,12 @@ use crate::error::{ParamError, positive};
 use crate::hh::{HhParams, HhState};
 use crate::input::{PoissonInput, PreparedInput};
 use crate::method::{Euler, Method, Rk4, RushLarsen, Stepper};
+use crate::models::Neuron;
+use crate::ode::Rk45Options;
+use crate::process::Process;
+use crate::synapse::{Channel, SynapseKind, SynapseParams};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// |V| above this [mV] means the integration has blown up (HH stays within
@@ -25,6 +30,46 @@ pub struct Protocol {
     pub(crate) inputs: Vec<PreparedInput>,
     /// The gate table of `rush-larsen-table` (built once per protocol).
     pub(crate) gate_table: Option<std::sync::Arc<crate::lanes::table::GateTable>>,
+    /// The neuron model (HH 1952 unless [`Protocol::with_model`] says otherwise).
+    pub(crate) neuron: Neuron,
+    /// The synapses.
+    pub(crate) synapse: SynapseParams,
+    /// One synaptic channel per input population (unused for delta synapses).
+    pub(crate) channels: Vec<Channel>,
+    /// The input process of each population (all superposed Poisson unless
+    /// [`Protocol::with_processes`] says otherwise).
+    pub(crate) processes: Vec<Process>,
+    /// When input events act: at step ends, or at their own times.
+    pub(crate) timing: Timing,
+    /// Per population: record source ids in traced trials.
+    pub(crate) record_sources: Vec<bool>,
+    /// Tolerances of `method = "rk45"`.
+    pub(crate) rk45: Rk45Options,
+    /// Not the default HH 1952 + delta protocol: runs on [`crate::generic`].
+    pub(crate) generic: bool,
+}
+
+/// When input events act on the neuron, `timing = "..."`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Timing {
+    /// All events of a step act together at the step's end, as in NEST and
+    /// Brian2 (the default).
+    #[default]
+    Grid,
+    /// Every event acts at its own continuous time; the integrator (only
+    /// `rk45`) steps to each event.
+    Exact,
+}
+
+impl Timing {
+    /// The name used in experiment files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Timing::Grid => "grid",
+            Timing::Exact => "exact",
+        }
+    }
 }
 
 /// What [`Protocol::new`] is built from.
@@ -95,6 +140,7 @@ impl Protocol {
                 spec.dt_ms,
             ))
         });
+        let n_inputs = inputs.len();
         Ok(Self {
             gate_table,
             params: spec.params,
@@ -104,7 +150,186 @@ impl Protocol {
             detect: spec.detect,
             initial: spec.initial,
             inputs,
+            neuron: Neuron::Hh(spec.params),
+            synapse: SynapseParams::default(),
+            channels: spec
+                .inputs
+                .iter()
+                .map(|(_, i)| SynapseParams::default().channel(i.weight, spec.dt_ms))
+                .collect(),
+            processes: vec![Process::Poisson; n_inputs],
+            timing: Timing::Grid,
+            record_sources: vec![false; n_inputs],
+            rk45: Rk45Options::default(),
+            generic: spec.method == Method::Rk45,
         })
+    }
+
+    /// Whether the protocol leaves the default path (lanes engine or
+    /// `trial::simulate`): any other model, synapse, process, timing or rk45.
+    fn update_generic(&mut self) {
+        let default_path = matches!(self.neuron, Neuron::Hh(_))
+            && self.synapse.kind == SynapseKind::Delta
+            && self.processes.iter().all(Process::is_poisson)
+            && self.timing == Timing::Grid
+            && self.method != Method::Rk45;
+        self.generic = !default_path;
+    }
+
+    /// The same protocol with input timing `timing` and rk45 tolerances
+    /// `rk45` (used only by `method = "rk45"`). Exact timing needs rk45;
+    /// rk45 does not run the LIF (its reset is a grid event; use
+    /// `rush-larsen`, exact for the LIF between events).
+    pub fn with_timing(mut self, timing: Timing, rk45: Rk45Options) -> Result<Self, ParamError> {
+        rk45.validate()?;
+        if timing == Timing::Exact && self.method != Method::Rk45 {
+            return Err(ParamError::new(
+                "timing",
+                f64::NAN,
+                "",
+                "\"grid\" unless method = \"rk45\" (only rk45 steps to each event)",
+            ));
+        }
+        self.timing = timing;
+        self.rk45 = rk45;
+        self.check_rk45_model()?;
+        self.update_generic();
+        Ok(self)
+    }
+
+    fn check_rk45_model(&self) -> Result<(), ParamError> {
+        if self.method == Method::Rk45 && matches!(self.neuron, Neuron::Lif(_)) {
+            return Err(ParamError::new(
+                "method",
+                f64::NAN,
+                "",
+                "not \"rk45\" for model = \"lif\" (use rush-larsen, exact for the LIF between events)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Records the source spikes of the populations flagged in `record`
+    /// (one flag per population) in traced trials; see
+    /// [`Trace::source_spikes`].
+    pub fn with_recorded_sources(mut self, record: Vec<bool>) -> Self {
+        assert_eq!(record.len(), self.inputs.len(), "one flag per input");
+        self.record_sources = record;
+        self
+    }
+
+    /// Input timing.
+    pub fn timing(&self) -> Timing {
+        self.timing
+    }
+
+    /// The same protocol with input processes other than superposed Poisson
+    /// (one per population, in stream order; see [`InputSpec::prepare`]).
+    /// Any non-Poisson process sends the protocol to the generic path.
+    ///
+    /// # Panics
+    /// If the number of processes differs from the number of populations.
+    pub fn with_processes(mut self, processes: Vec<Process>) -> Self {
+        assert_eq!(processes.len(), self.inputs.len(), "one process per input");
+        self.processes = processes;
+        self.update_generic();
+        self
+    }
+
+    /// The input process of each population.
+    pub fn processes(&self) -> &[Process] {
+        &self.processes
+    }
+
+    /// The same protocol with another neuron model and synapse kind.
+    ///
+    /// With `Neuron::Hh` and delta synapses nothing changes (the default
+    /// path, bit for bit). Anything else runs on the generic scalar path, one
+    /// trial at a time; a Rush–Larsen protocol then reports its method as
+    /// [`Method::RushLarsenReference`] (there is no vectorized engine for
+    /// it). The initial state's gates are checked as in [`Protocol::new`];
+    /// pass them from [`Neuron::at_rest`].
+    pub fn with_model(
+        mut self,
+        neuron: Neuron,
+        synapse: SynapseParams,
+    ) -> Result<Self, ParamError> {
+        neuron.validate()?;
+        synapse.validate()?;
+        if let Neuron::Hh(p) = neuron {
+            self.params = p;
+        }
+        self.channels = self
+            .inputs
+            .iter()
+            .map(|i| synapse.channel(i.weight_mv, self.dt_ms))
+            .collect();
+        self.neuron = neuron;
+        self.synapse = synapse;
+        self.check_rk45_model()?;
+        self.update_generic();
+        Ok(self)
+    }
+
+    /// Per-population synaptic time constants [ms] and reversal potentials
+    /// [mV] overriding the `[synapse]` class defaults (`None`: keep); one
+    /// entry per population, `names` for error messages. Call after
+    /// [`Protocol::with_model`].
+    pub fn with_channel_overrides(
+        mut self,
+        names: &[&str],
+        overrides: &[(Option<f64>, Option<f64>)],
+    ) -> Result<Self, ParamError> {
+        assert_eq!(overrides.len(), self.inputs.len(), "one override per input");
+        let kind = self.synapse.kind;
+        let conductance = matches!(
+            kind,
+            SynapseKind::ExpConductance | SynapseKind::AlphaConductance
+        );
+        for (i, (&(tau, rev), name)) in overrides.iter().zip(names).enumerate() {
+            if let Some(t) = tau {
+                if kind == SynapseKind::Delta {
+                    return Err(ParamError::new(
+                        &format!("inputs.{name}.tau_ms"),
+                        t,
+                        "ms",
+                        "absent with synapse.kind = \"delta\"",
+                    ));
+                }
+                crate::error::positive(&format!("inputs.{name}.tau_ms"), t, "ms")?;
+            }
+            if let Some(e) = rev {
+                if !conductance {
+                    return Err(ParamError::new(
+                        &format!("inputs.{name}.reversal_mv"),
+                        e,
+                        "mV",
+                        "absent unless synapse.kind is a conductance",
+                    ));
+                }
+                crate::error::finite(&format!("inputs.{name}.reversal_mv"), e, "mV")?;
+            }
+            self.channels[i] =
+                self.synapse
+                    .channel_with(self.inputs[i].weight_mv, self.dt_ms, tau, rev);
+        }
+        Ok(self)
+    }
+
+    /// The neuron model.
+    pub fn neuron(&self) -> &Neuron {
+        &self.neuron
+    }
+
+    /// The synapses.
+    pub fn synapse(&self) -> &SynapseParams {
+        &self.synapse
+    }
+
+    /// Whether trials run on the generic scalar path (any model other than
+    /// HH 1952 with delta synapses).
+    pub fn is_generic(&self) -> bool {
+        self.generic
     }
 
     /// Number of integration steps per trial.
@@ -132,9 +357,15 @@ impl Protocol {
         &self.inputs
     }
 
-    /// The integration method.
+    /// The integration method as run: any lanes-engine method on the
+    /// generic path is the plain scalar Rush–Larsen scheme, reported as
+    /// [`Method::RushLarsenReference`] (so no caller sends such a protocol
+    /// to the lanes engine, which runs only HH 1952 with delta synapses).
     pub fn method(&self) -> Method {
-        self.method
+        match self.method {
+            m if self.generic && crate::lanes::has_lanes(m) => Method::RushLarsenReference,
+            m => m,
+        }
     }
 }
 
@@ -168,7 +399,18 @@ pub struct Trace {
     pub i_l: Vec<f64>,
     /// [µA/cm²] mean synaptic current over the sampling interval ending at
     /// t: C_m · (sum of delta jumps) / interval (inward positive). 0 at t = 0.
+    /// For current and conductance synapses: the instantaneous synaptic
+    /// current Σ I or Σ g·(E − V) at t (inward positive).
     pub i_syn: Vec<f64>,
+    /// Per input population (stream order), its synaptic variable at t:
+    /// the current I [µA/cm²] or the conductance g [mS/cm²]. Empty for delta
+    /// synapses. For models without gates (LIF, passive) `m`, `h`, `n`,
+    /// `i_na`, `i_k` are NaN.
+    pub syn: Vec<Vec<f64>>,
+    /// Transmitted input spikes of the populations with `record_sources`:
+    /// (population index in stream order, source id, time [ms]), in step
+    /// order (and time order within a population and step).
+    pub source_spikes: Vec<(u32, u32, f64)>,
 }
 
 impl Trace {
@@ -215,6 +457,9 @@ pub enum TrialError {
         /// [ms] step.
         dt_ms: f64,
     },
+    /// The adaptive integrator gave up (`method = "rk45"`).
+    #[error("{0}")]
+    Rk45(#[from] crate::ode::Rk45Error),
 }
 
 /// Sampling of traces, chosen once per trial (monomorphised).
@@ -269,6 +514,9 @@ pub fn run_trial(
     out.spikes_ms.clear();
     out.input_counts.clear();
     out.input_counts.resize(protocol.inputs.len(), 0);
+    if protocol.generic {
+        return crate::generic::run(protocol, rngs, out, trace);
+    }
     match trace {
         None => dispatch(protocol, rngs, out, &mut NoTrace),
         Some((buf, stride)) => {
@@ -297,6 +545,7 @@ fn dispatch<R: Recorder>(
             crate::lanes::run_single(crate::lanes::Isa::detect(), protocol, rngs, out, rec)
         }
         Method::RushLarsenReference => simulate::<RushLarsen, R>(protocol, rngs, out, rec),
+        Method::Rk45 => unreachable!("rk45 protocols run on the generic path"),
     }
 }
 

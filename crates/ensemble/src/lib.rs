@@ -43,6 +43,6 @@ pub use plan::{Chunk, MAX_ID, Plan, Point};
 pub use record::{ChunkResult, TrialRecord};
 pub use runner::{Sink, run, simulate_chunk, simulate_trial};
 pub use spec::{
-    AnalysisSpec, ExperimentSpec, InitialSpec, NeuronSpec, QUESTION_AS_MEANT, RecordSpec, RunSpec,
-    SynapseKind, SynapseSpec,
+    AnalysisSpec, ExperimentSpec, InitialSpec, MethodOptionsSpec, NeuronSpec, QUESTION_AS_MEANT,
+    RecordSpec, RunSpec, SynapseKind, SynapseSpec,
 };

@@ -96,10 +96,29 @@ pub fn set(tree: &mut Table, path: &str, value: Value, origin: &str) -> Result<(
 
 /// Keys that are absent from a resolved experiment when unset.
 fn is_optional_leaf(path: &str) -> bool {
+    let input_key = |p: &str| {
+        let parts: Vec<&str> = p.split('.').collect();
+        parts.len() == 3
+            && parts[0] == "inputs"
+            && matches!(
+                parts[2],
+                "process"
+                    | "shape"
+                    | "correlation"
+                    | "amplitude_hz"
+                    | "frequency_hz"
+                    | "phase_rad"
+                    | "profile_times_ms"
+                    | "profile_rates_hz"
+                    | "tau_ms"
+                    | "record_sources"
+                    | "reversal_mv"
+            )
+    };
     matches!(
         path,
         "initial.m" | "initial.h" | "initial.n" | "analysis.main_window_ms" | "description"
-    )
+    ) || input_key(path)
 }
 
 fn keys(t: &Table) -> String {

@@ -7,7 +7,9 @@ use crate::path::{self, Assignment};
 use crate::seeding;
 use crate::spec::{AnalysisSpec, ExperimentSpec, NeuronSpec};
 use spikemc_analysis::{AnalysisConfig, AnalysisError};
-use spikemc_core::{HhState, ParamError, Protocol, ProtocolSpec};
+use spikemc_core::{
+    HhParams, HhState, InputSpec, Method, ParamError, ProcessKind, Protocol, ProtocolSpec, Timing,
+};
 use toml::{Table, Value};
 
 /// Largest number of trials per point or of sweep points: ids are int32 in
@@ -131,6 +133,9 @@ impl Plan {
                 "common_random_numbers",
                 "name",
                 "description",
+                // Changes the units of weights and the trace columns.
+                "synapse.kind",
+                "neuron.model",
             ];
             if forbidden.contains(&key.as_str())
                 || key.starts_with("run.")
@@ -352,16 +357,68 @@ fn analysis_error(e: AnalysisError, point: Option<u64>) -> SpecError {
 }
 
 fn protocol_of(spec: &ExperimentSpec) -> Result<Protocol, SpecError> {
-    let NeuronSpec::Hh(params) = spec.neuron;
-    let rest = HhState::at_rest(spec.initial.v_mv);
+    let neuron: NeuronSpec = spec.neuron;
+    if spec.timing == Timing::Exact && spec.method != Method::Rk45 {
+        return Err(SpecError::invalid(
+            "timing",
+            format!(
+                "timing = \"exact\" needs method = \"rk45\" (only rk45 steps to each event; \
+                 method is \"{}\"); use timing = \"grid\" with fixed-step methods",
+                spec.method.name()
+            ),
+        ));
+    }
+    if spec.method == Method::Rk45 && matches!(spec.neuron, NeuronSpec::Lif(_)) {
+        return Err(SpecError::invalid(
+            "method",
+            "method = \"rk45\" does not run model = \"lif\" (its reset is a step event); \
+             use rush-larsen, which is exact for the LIF between events",
+        ));
+    }
+    if spec.method == Method::Rk45 && spec.detect.rule != spikemc_core::DetectRule::Hysteresis {
+        return Err(SpecError::invalid(
+            "detect.rule",
+            "detect.rule = \"pre-kick\" (Brian2's grid schedule) is not available with \
+             method = \"rk45\", which locates crossings on its continuous solution; \
+             use a fixed-step method or detect.rule = \"hysteresis\"",
+        ));
+    }
+    let params = match neuron {
+        NeuronSpec::Hh(p) => p,
+        _ => HhParams::default(),
+    };
+    if !neuron.has_gates() {
+        for (key, x) in [
+            ("initial.m", spec.initial.m),
+            ("initial.h", spec.initial.h),
+            ("initial.n", spec.initial.n),
+        ] {
+            if x.is_some() {
+                return Err(SpecError::invalid(
+                    key,
+                    format!(
+                        "model \"{}\" has no gates: leave out {key} (allowed only for hh and traub-miles)",
+                        neuron.name()
+                    ),
+                ));
+            }
+        }
+    }
+    let rest = neuron.at_rest(spec.initial.v_mv);
     let initial = HhState {
         v: spec.initial.v_mv,
         m: spec.initial.m.unwrap_or(rest.m),
         h: spec.initial.h.unwrap_or(rest.h),
         n: spec.initial.n.unwrap_or(rest.n),
     };
-    let inputs = spec.inputs.iter().map(|(k, v)| (k.as_str(), v)).collect();
-    Ok(Protocol::new(ProtocolSpec {
+    let homogeneous: Vec<_> = spec.inputs.values().map(|v| v.poisson()).collect();
+    let inputs = spec
+        .inputs
+        .keys()
+        .zip(&homogeneous)
+        .map(|(k, v)| (k.as_str(), v))
+        .collect();
+    let protocol = Protocol::new(ProtocolSpec {
         params,
         method: spec.method,
         duration_ms: spec.duration_ms,
@@ -369,5 +426,125 @@ fn protocol_of(spec: &ExperimentSpec) -> Result<Protocol, SpecError> {
         detect: spec.detect,
         initial,
         inputs,
-    })?)
+    })?
+    .with_model(neuron, spec.synapse)?;
+    for (name, input) in &spec.inputs {
+        check_process_keys(name, input)?;
+    }
+    let processes = spec
+        .inputs
+        .iter()
+        .map(|(name, input)| input.prepare(name, spec.dt_ms))
+        .collect::<Result<Vec<_>, _>>()?;
+    let names: Vec<&str> = spec.inputs.keys().map(String::as_str).collect();
+    let overrides: Vec<_> = spec
+        .inputs
+        .values()
+        .map(|i| (i.tau_ms, i.reversal_mv))
+        .collect();
+    let record: Vec<bool> = spec.inputs.values().map(|i| i.record_sources).collect();
+    Ok(protocol
+        .with_recorded_sources(record)
+        .with_channel_overrides(&names, &overrides)?
+        .with_processes(processes)
+        .with_timing(spec.timing, spec.method_options.rk45())?)
+}
+
+/// The keys of `[inputs.NAME]` that belong to one process only must appear
+/// with that process, and its required ones must be there (the values are
+/// checked by [`spikemc_core::InputSpec::prepare`]).
+fn check_process_keys(name: &str, input: &InputSpec) -> Result<(), SpecError> {
+    use ProcessKind as K;
+    let kind = input.process;
+    let keys: [(&str, bool, K); 7] = [
+        ("shape", input.shape.is_some(), K::Gamma),
+        ("correlation", input.correlation.is_some(), K::Mip),
+        (
+            "amplitude_hz",
+            input.amplitude_hz.is_some(),
+            K::Inhomogeneous,
+        ),
+        (
+            "frequency_hz",
+            input.frequency_hz.is_some(),
+            K::Inhomogeneous,
+        ),
+        ("phase_rad", input.phase_rad.is_some(), K::Inhomogeneous),
+        (
+            "profile_times_ms",
+            input.profile_times_ms.is_some(),
+            K::Inhomogeneous,
+        ),
+        (
+            "profile_rates_hz",
+            input.profile_rates_hz.is_some(),
+            K::Inhomogeneous,
+        ),
+    ];
+    for (key, given, owner) in keys {
+        if given && kind != owner {
+            return Err(SpecError::invalid(
+                &format!("inputs.{name}.{key}"),
+                format!(
+                    "applies only to process = \"{}\" (this population has process = \"{}\")",
+                    owner.name(),
+                    kind.name()
+                ),
+            ));
+        }
+    }
+    if input.record_sources && !matches!(kind, K::Explicit | K::Gamma | K::Mip) {
+        return Err(SpecError::invalid(
+            &format!("inputs.{name}.record_sources"),
+            format!(
+                "needs process = \"explicit\", \"gamma\" or \"mip\" (process \"{}\" has no source ids)",
+                kind.name()
+            ),
+        ));
+    }
+    let missing = |key: &str, what: &str| {
+        Err(SpecError::invalid(
+            &format!("inputs.{name}.{key}"),
+            format!("is required with process = \"{}\": {what}", kind.name()),
+        ))
+    };
+    match kind {
+        K::Gamma if input.shape.is_none() => {
+            missing("shape", "the gamma shape k > 0 (ISI CV = 1/sqrt(k))")
+        }
+        K::Mip if input.correlation.is_none() => {
+            missing("correlation", "the pairwise count correlation c in (0, 1]")
+        }
+        K::Inhomogeneous => {
+            let sine = input.amplitude_hz.is_some() || input.frequency_hz.is_some();
+            let steps = input.profile_times_ms.is_some() || input.profile_rates_hz.is_some();
+            if sine == steps {
+                return Err(SpecError::invalid(
+                    &format!("inputs.{name}.process"),
+                    "process = \"inhomogeneous\" needs either amplitude_hz and frequency_hz \
+                     (sinusoid) or profile_times_ms and profile_rates_hz (piecewise constant), not both",
+                ));
+            }
+            if sine && input.amplitude_hz.is_none() {
+                return missing("amplitude_hz", "the sinusoid's amplitude in Hz");
+            }
+            if sine && input.frequency_hz.is_none() {
+                return missing("frequency_hz", "the sinusoid's frequency in Hz");
+            }
+            if steps && input.profile_times_ms.is_none() {
+                return missing("profile_times_ms", "the break times in ms");
+            }
+            if steps && input.profile_rates_hz.is_none() {
+                return missing("profile_rates_hz", "the rate from each break on, in Hz");
+            }
+            if steps && input.phase_rad.is_some() {
+                return Err(SpecError::invalid(
+                    &format!("inputs.{name}.phase_rad"),
+                    "applies only to a sinusoidal rate (amplitude_hz, frequency_hz)",
+                ));
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }

@@ -2,7 +2,8 @@
 //! else. [`crate::Plan`] turns a spec into a validated plan.
 
 use serde::{Deserialize, Serialize};
-use spikemc_core::{DetectParams, HhParams, Method, PoissonInput};
+pub use spikemc_core::SynapseKind;
+use spikemc_core::{DetectParams, InputSpec, Method, Neuron, Rk45Options, SynapseParams, Timing};
 use std::collections::BTreeMap;
 
 /// An experiment file (TOML). Every key carries its unit in its name or doc.
@@ -23,6 +24,13 @@ pub struct ExperimentSpec {
     /// Integration method (default rush-larsen).
     #[serde(default = "default_method")]
     pub method: Method,
+    /// Input timing: `grid` (default; events act at step ends) or `exact`
+    /// (each event at its own time; needs method = "rk45").
+    #[serde(default)]
+    pub timing: Timing,
+    /// Tolerances and step limits of `method = "rk45"`.
+    #[serde(default)]
+    pub method_options: MethodOptionsSpec,
     /// Number of trials per sweep point.
     pub trials: u64,
     /// Master seed of all random streams.
@@ -39,7 +47,7 @@ pub struct ExperimentSpec {
     pub synapse: SynapseSpec,
     /// Input populations by name (`[inputs.exc]`, `[inputs.inh]`, ...).
     #[serde(default)]
-    pub inputs: BTreeMap<String, PoissonInput>,
+    pub inputs: BTreeMap<String, InputSpec>,
     /// Initial state.
     #[serde(default)]
     pub initial: InitialSpec,
@@ -73,54 +81,70 @@ fn default_seed() -> u64 {
     1
 }
 
-/// `[neuron]`: the model and its parameters.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "model", deny_unknown_fields)]
-pub enum NeuronSpec {
-    /// Hodgkin–Huxley 1952 (`model = "hh"`), parameters of [`HhParams`].
-    #[serde(rename = "hh")]
-    Hh(HhParams),
+/// `[neuron]`: the model and its parameters, tagged by `model`
+/// (`hh`, `traub-miles`, `lif`, `passive`; see docs/models.md).
+pub type NeuronSpec = Neuron;
+
+/// `[synapse]`: the kind (`delta`, `exp-current`, `exp-conductance`,
+/// `alpha-current`, `alpha-conductance`), time constants and reversal
+/// potentials (see docs/models.md).
+pub type SynapseSpec = SynapseParams;
+
+/// `[method_options]`: tolerances and step limits of `method = "rk45"`
+/// (ignored by the fixed-step methods); see [`Rk45Options`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MethodOptionsSpec {
+    /// Relative tolerance, in [1e-14, 1) (default 1e-6).
+    pub rtol: f64,
+    /// Absolute tolerance in the units of the state (mV, gates), > 0 (default 1e-8).
+    pub atol: f64,
+    /// [ms] first trial step (default 0.01).
+    pub h_init_ms: f64,
+    /// [ms] largest step (default 1; never beyond dt_ms with grid timing).
+    pub h_max_ms: f64,
+    /// [ms] smallest step before giving up (default 0).
+    pub h_min_ms: f64,
+    /// Most steps per grid step or event interval (default 10⁷).
+    pub max_steps: u64,
 }
 
-impl Default for NeuronSpec {
+impl Default for MethodOptionsSpec {
     fn default() -> Self {
-        NeuronSpec::Hh(HhParams::default())
-    }
-}
-
-/// `[synapse]`: how an input event acts on the neuron.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SynapseSpec {
-    /// Synapse kind; `delta`: each transmitted spike makes V jump by the
-    /// population's `weight` in mV.
-    pub kind: SynapseKind,
-}
-
-impl Default for SynapseSpec {
-    fn default() -> Self {
+        let o = Rk45Options::default();
         Self {
-            kind: SynapseKind::Delta,
+            rtol: o.rtol,
+            atol: o.atol,
+            h_init_ms: o.h_init_ms,
+            h_max_ms: o.h_max_ms,
+            h_min_ms: o.h_min_ms,
+            max_steps: o.max_steps,
         }
     }
 }
 
-/// Supported synapse kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SynapseKind {
-    /// Instantaneous voltage jump (mV per transmitted spike).
-    Delta,
+impl MethodOptionsSpec {
+    /// As the core's options.
+    pub fn rk45(&self) -> Rk45Options {
+        Rk45Options {
+            rtol: self.rtol,
+            atol: self.atol,
+            h_init_ms: self.h_init_ms,
+            h_max_ms: self.h_max_ms,
+            h_min_ms: self.h_min_ms,
+            max_steps: self.max_steps,
+        }
+    }
 }
 
 /// `[initial]`: the state at t = 0.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InitialSpec {
-    /// [mV] initial membrane potential (default −65).
+    /// [mV] initial membrane potential (default −65, for every model).
     #[serde(default = "default_v0")]
     pub v_mv: f64,
-    /// Initial m; default m∞(v_mv).
+    /// Initial m; default m∞(v_mv) of the model (HH and Traub–Miles only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub m: Option<f64>,
     /// Initial h; default h∞(v_mv).

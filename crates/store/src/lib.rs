@@ -33,8 +33,8 @@ pub use points::{POINTS_FILE, write_points};
 pub use reader::{PointSpan, StoredTrial, file_run_meta, for_each_trial, stored_run_meta};
 pub use run_dir::{RUN_JSON, RunDir, first_difference, parse_part_name};
 pub use schema::{
-    META_KEY, PANDAS_ATTRS_KEY, TRACE_COLUMNS, input_column, spikes_schema, traces_schema,
-    trials_schema,
+    META_KEY, PANDAS_ATTRS_KEY, TRACE_COLUMNS, input_column, input_spikes_schema, spikes_schema,
+    synapse_column, traces_schema, traces_schema_with, trials_schema,
 };
 pub use sink::ParquetSink;
 pub use tables::{

@@ -75,3 +75,38 @@ pub fn traces_schema(meta: &str) -> Arc<Schema> {
     fields.extend(TRACE_COLUMNS.iter().map(|c| f64_col(c, false)));
     with_meta(fields, meta)
 }
+
+/// Column name of population `name`'s synaptic variable in `traces/`:
+/// `g_syn_NAME_ms_cm2` (conductance synapses) or `i_syn_NAME_ua_cm2`
+/// (current synapses). Delta synapses have none.
+pub fn synapse_column(name: &str, conductance: bool) -> String {
+    if conductance {
+        format!("g_syn_{name}_ms_cm2")
+    } else {
+        format!("i_syn_{name}_ua_cm2")
+    }
+}
+
+/// `traces/` with one extra float column per name in `extra` (the
+/// synaptic variables, see [`synapse_column`]), after [`TRACE_COLUMNS`].
+pub fn traces_schema_with(meta: &str, extra: &[String]) -> Arc<Schema> {
+    let mut fields = vec![id("point"), id("trial"), f64_col("t_ms", false)];
+    fields.extend(TRACE_COLUMNS.iter().map(|c| f64_col(c, false)));
+    fields.extend(extra.iter().map(|c| f64_col(c, false)));
+    with_meta(fields, meta)
+}
+
+/// `input_spikes/`: transmitted spikes of the input populations with
+/// `record_sources = true`, in recorded trials only.
+pub fn input_spikes_schema(meta: &str) -> Arc<Schema> {
+    with_meta(
+        vec![
+            id("point"),
+            id("trial"),
+            Field::new("population", DataType::Utf8, false),
+            id("source"),
+            f64_col("t_ms", false),
+        ],
+        meta,
+    )
+}

@@ -4,8 +4,10 @@
 use crate::error::StoreError;
 use crate::parquet_io::write_batch;
 use crate::run_dir::RunDir;
-use crate::schema::{spikes_schema, traces_schema, trials_schema};
-use arrow_array::{ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch};
+use crate::schema::{
+    input_spikes_schema, spikes_schema, traces_schema, traces_schema_with, trials_schema,
+};
+use arrow_array::{ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::Schema;
 use spikemc_ensemble::{ChunkResult, Sink};
 use std::sync::Arc;
@@ -18,6 +20,10 @@ pub struct ParquetSink {
     spikes: Arc<Schema>,
     traces: Arc<Schema>,
     n_inputs: usize,
+    meta: String,
+    n_syn: usize,
+    input_names: Vec<String>,
+    input_spikes: Arc<Schema>,
 }
 
 impl ParquetSink {
@@ -29,7 +35,20 @@ impl ParquetSink {
             spikes: spikes_schema(meta),
             traces: traces_schema(meta),
             n_inputs: input_names.len(),
+            meta: meta.to_string(),
+            n_syn: 0,
+            input_names: input_names.to_vec(),
+            input_spikes: input_spikes_schema(meta),
         }
+    }
+
+    /// Adds one `traces/` column per entry of `columns` (see
+    /// [`crate::synapse_column`]), filled from each trace's `syn` vectors in
+    /// order; every traced trial must then carry that many.
+    pub fn with_trace_columns(mut self, columns: &[String]) -> Self {
+        self.traces = traces_schema_with(&self.meta, columns);
+        self.n_syn = columns.len();
+        self
     }
 
     /// Writes one chunk's part files: spikes, traces (if any), then trials.
@@ -103,11 +122,13 @@ impl ParquetSink {
             let len: usize = traced.iter().map(|(_, tr)| tr.len()).sum();
             let mut ids = Vec::with_capacity(len);
             let mut columns: Vec<Vec<f64>> = (0..9).map(|_| Vec::with_capacity(len)).collect();
+            columns.extend((0..self.n_syn).map(|_| Vec::with_capacity(len)));
             for (trial, tr) in &traced {
                 ids.extend(std::iter::repeat_n(*trial as i32, tr.len()));
-                for (c, src) in columns.iter_mut().zip([
+                let fixed = [
                     &tr.t_ms, &tr.v_mv, &tr.m, &tr.h, &tr.n, &tr.i_na, &tr.i_k, &tr.i_l, &tr.i_syn,
-                ]) {
+                ];
+                for (c, src) in columns.iter_mut().zip(fixed.into_iter().chain(&tr.syn)) {
                     c.extend_from_slice(src);
                 }
             }
@@ -123,6 +144,39 @@ impl ParquetSink {
             let path = self.dir.part_path("traces", chunk.point, chunk.chunk);
             let batch = RecordBatch::try_new(self.traces.clone(), cols)
                 .map_err(|e| StoreError::format(&path, e))?;
+            write_batch(&path, &batch)?;
+        }
+
+        // Source spikes of recorded trials (populations with record_sources).
+        let n_src: usize = traced.iter().map(|(_, tr)| tr.source_spikes.len()).sum();
+        if n_src > 0 {
+            let mut ids = Vec::with_capacity(n_src);
+            let mut pops = Vec::with_capacity(n_src);
+            let mut srcs = Vec::with_capacity(n_src);
+            let mut ts = Vec::with_capacity(n_src);
+            for (trial, tr) in &traced {
+                for &(pop, src, t) in &tr.source_spikes {
+                    ids.push(*trial as i32);
+                    pops.push(self.input_names[pop as usize].as_str());
+                    srcs.push(src as i32);
+                    ts.push(t);
+                }
+            }
+            let path = self.dir.part_path("input_spikes", chunk.point, chunk.chunk);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| StoreError::io(parent, e))?;
+            }
+            let batch = RecordBatch::try_new(
+                self.input_spikes.clone(),
+                vec![
+                    Arc::new(Int32Array::from(vec![p; n_src])),
+                    Arc::new(Int32Array::from(ids)),
+                    Arc::new(StringArray::from(pops)),
+                    Arc::new(Int32Array::from(srcs)),
+                    Arc::new(Float64Array::from(ts)),
+                ],
+            )
+            .map_err(|e| StoreError::format(&path, e))?;
             write_batch(&path, &batch)?;
         }
 
