@@ -40,8 +40,18 @@ fn no_input_settles_at_the_true_resting_potential_with_every_method() {
             .iter()
             .map(|v| (v - v_rest).abs())
             .fold(0.0, f64::max);
+        // The opt-in table moves the fixed point itself: its A(V) errs by
+        // ≤ 2·10⁻⁹ (table_error_is_within_its_bound), so a gate's target
+        // x∞ = A/(1 − D) errs by ≤ 2·10⁻⁹/(dt·k ≈ 10⁻³) = 2·10⁻⁶, and with
+        // ∂V_rest/∂x of at most ~100 mV per unit gate at rest, V_rest by
+        // ≲ 2·10⁻⁴ mV; the gates' own bound is that 2·10⁻⁶.
+        let (v_bound, x_bound) = if method == Method::RushLarsenTable {
+            (2e-4, 2e-6)
+        } else {
+            (1e-9, 1e-9)
+        };
         assert!(
-            late_dev < 1e-9,
+            late_dev < v_bound,
             "{method:?}: |V − V_rest| = {late_dev} after 500 ms"
         );
         let last = tr.len() - 1;
@@ -51,7 +61,7 @@ fn no_input_settles_at_the_true_resting_potential_with_every_method() {
             ("n", tr.n[last], n_inf),
         ] {
             assert!(
-                (x - inf).abs() < 1e-9,
+                (x - inf).abs() < x_bound,
                 "{method:?}: {name} = {x}, x∞ = {inf}"
             );
         }
