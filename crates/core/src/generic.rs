@@ -553,6 +553,35 @@ impl DenseDetector {
     }
 }
 
+/// Integrates `y` over `span` = (t, t_end) with the synaptic state `st`
+/// as it is at t (known exactly in between: it only decays), locating
+/// spikes on the dense output.
+#[allow(clippy::too_many_arguments)]
+fn segment<M: Model, S: Synapse>(
+    m: &M,
+    ch: &[Channel],
+    st: &[ChannelState],
+    rk: &mut Rk45,
+    y: &mut [f64; 4],
+    (t, t_end): (f64, f64),
+    det: &mut DenseDetector,
+    duration: f64,
+    spikes: &mut Vec<f64>,
+) -> Result<(), TrialError> {
+    let sys = ModelSystem::<M, S> {
+        m,
+        ch,
+        st,
+        t_seg: t,
+        syn: std::marker::PhantomData,
+    };
+    rk.integrate(&sys, t, y, t_end, |d| {
+        det.on_step(d, duration, spikes);
+        ControlFlow::Continue(())
+    })?;
+    Ok(())
+}
+
 /// `method = "rk45"`: the adaptive integrator from event to event. With
 /// grid timing the events of a step act at its end (as every method); with
 /// exact timing each at its own time, in time order (ties: population
@@ -598,17 +627,17 @@ fn simulate_rk45<M: Model, S: Synapse, D: Draw, R: GenericRecorder>(
             events.sort_by(|a, b| a.0.total_cmp(&b.0));
             let mut t = t0;
             for &(te, i) in &events {
-                let sys = ModelSystem::<M, S> {
+                segment::<M, S>(
                     m,
                     ch,
-                    st: &st,
-                    t_seg: t,
-                    syn: std::marker::PhantomData,
-                };
-                rk.integrate(&sys, t, &mut y, te, |d| {
-                    det.on_step(d, duration, spikes);
-                    ControlFlow::Continue(())
-                })?;
+                    &st,
+                    &mut rk,
+                    &mut y,
+                    (t, te),
+                    &mut det,
+                    duration,
+                    spikes,
+                )?;
                 S::decay_by(ch, &mut st, te - t);
                 t = te;
                 out.input_counts[i] += 1;
@@ -621,30 +650,30 @@ fn simulate_rk45<M: Model, S: Synapse, D: Draw, R: GenericRecorder>(
                     S::arrive(&ch[i], &mut st[i], 1.0);
                 }
             }
-            let sys = ModelSystem::<M, S> {
+            segment::<M, S>(
                 m,
                 ch,
-                st: &st,
-                t_seg: t,
-                syn: std::marker::PhantomData,
-            };
-            rk.integrate(&sys, t, &mut y, t1, |d| {
-                det.on_step(d, duration, spikes);
-                ControlFlow::Continue(())
-            })?;
+                &st,
+                &mut rk,
+                &mut y,
+                (t, t1),
+                &mut det,
+                duration,
+                spikes,
+            )?;
             S::decay_by(ch, &mut st, t1 - t);
         } else {
-            let sys = ModelSystem::<M, S> {
+            segment::<M, S>(
                 m,
                 ch,
-                st: &st,
-                t_seg: t0,
-                syn: std::marker::PhantomData,
-            };
-            rk.integrate(&sys, t0, &mut y, t1, |d| {
-                det.on_step(d, duration, spikes);
-                ControlFlow::Continue(())
-            })?;
+                &st,
+                &mut rk,
+                &mut y,
+                (t0, t1),
+                &mut det,
+                duration,
+                spikes,
+            )?;
             S::decay(ch, &mut st);
             for (i, (rng, count)) in rngs.iter_mut().zip(out.input_counts.iter_mut()).enumerate() {
                 let k = draw.count(protocol, i, rng, t0, t1);

@@ -562,6 +562,7 @@ fn simulate<S: Stepper, R: Recorder>(
     let duration = protocol.duration_ms();
     let mut s = protocol.initial;
     let mut detector = SpikeDetector::new(&protocol.detect, s.v);
+    let threshold = protocol.detect.threshold_mv;
     let inputs = &protocol.inputs[..];
     let counts = &mut out.input_counts[..];
     for step in 0..protocol.n_steps {
@@ -579,7 +580,6 @@ fn simulate<S: Stepper, R: Recorder>(
         s.v += jump;
         let t1 = (step + 1) as f64 * dt;
         if let Some(mut t) = detector.observe(t0, t1 - t0, v0, v_smooth, s.v) {
-            let threshold = protocol.detect.threshold_mv;
             if v_smooth >= threshold && v0 < threshold {
                 // The smooth part crossed from below: refine the chord's estimate with
                 // the cubic Hermite interpolant of V on the step (values and

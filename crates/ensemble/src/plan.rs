@@ -456,42 +456,15 @@ fn protocol_of(spec: &ExperimentSpec) -> Result<Protocol, SpecError> {
 fn check_process_keys(name: &str, input: &InputSpec) -> Result<(), SpecError> {
     use ProcessKind as K;
     let kind = input.process;
-    let keys: [(&str, bool, K); 7] = [
-        ("shape", input.shape.is_some(), K::Gamma),
-        ("correlation", input.correlation.is_some(), K::Mip),
-        (
-            "amplitude_hz",
-            input.amplitude_hz.is_some(),
-            K::Inhomogeneous,
-        ),
-        (
-            "frequency_hz",
-            input.frequency_hz.is_some(),
-            K::Inhomogeneous,
-        ),
-        ("phase_rad", input.phase_rad.is_some(), K::Inhomogeneous),
-        (
-            "profile_times_ms",
-            input.profile_times_ms.is_some(),
-            K::Inhomogeneous,
-        ),
-        (
-            "profile_rates_hz",
-            input.profile_rates_hz.is_some(),
-            K::Inhomogeneous,
-        ),
-    ];
-    for (key, given, owner) in keys {
-        if given && kind != owner {
-            return Err(SpecError::invalid(
-                &format!("inputs.{name}.{key}"),
-                format!(
-                    "applies only to process = \"{}\" (this population has process = \"{}\")",
-                    owner.name(),
-                    kind.name()
-                ),
-            ));
-        }
+    if let Some((key, owner)) = input.misplaced_key() {
+        return Err(SpecError::invalid(
+            &format!("inputs.{name}.{key}"),
+            format!(
+                "applies only to process = \"{}\" (this population has process = \"{}\")",
+                owner.name(),
+                kind.name()
+            ),
+        ));
     }
     if input.record_sources && !matches!(kind, K::Explicit | K::Gamma | K::Mip) {
         return Err(SpecError::invalid(

@@ -98,13 +98,8 @@ fn plan(method: &str, extra: &[&str]) -> Plan {
         "record.trials=[]".to_string(),
     ]
     .iter()
-    .chain(
-        extra
-            .iter()
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>()
-            .iter(),
-    )
+    .map(String::as_str)
+    .chain(extra.iter().copied())
     .map(|s| Assignment::parse(s).expect("valid --set"))
     .collect();
     Plan::from_toml(EXPERIMENT, "inputs-5000.toml", &sets).expect("valid experiment")

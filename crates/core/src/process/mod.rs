@@ -167,6 +167,40 @@ impl InputSpec {
         self.poisson().total_rate_hz()
     }
 
+    /// The first key given that belongs to another process than this
+    /// population's, with the process it belongs to.
+    pub fn misplaced_key(&self) -> Option<(&'static str, ProcessKind)> {
+        use ProcessKind as K;
+        [
+            ("shape", self.shape.is_some(), K::Gamma),
+            ("correlation", self.correlation.is_some(), K::Mip),
+            (
+                "amplitude_hz",
+                self.amplitude_hz.is_some(),
+                K::Inhomogeneous,
+            ),
+            (
+                "frequency_hz",
+                self.frequency_hz.is_some(),
+                K::Inhomogeneous,
+            ),
+            ("phase_rad", self.phase_rad.is_some(), K::Inhomogeneous),
+            (
+                "profile_times_ms",
+                self.profile_times_ms.is_some(),
+                K::Inhomogeneous,
+            ),
+            (
+                "profile_rates_hz",
+                self.profile_rates_hz.is_some(),
+                K::Inhomogeneous,
+            ),
+        ]
+        .into_iter()
+        .find(|&(_, given, owner)| given && owner != self.process)
+        .map(|(k, _, owner)| (k, owner))
+    }
+
     /// Checks the population named `name` and prepares its process at step
     /// `dt_ms`; errors name `inputs.NAME.key` with unit and range.
     pub fn prepare(&self, name: &str, dt_ms: f64) -> Result<Process, ParamError> {
@@ -174,48 +208,17 @@ impl InputSpec {
         let key = |k: &str| format!("inputs.{name}.{k}");
         let kind = self.process;
         // A key of another process is an error, not silently ignored.
-        let owned: [(&str, bool, ProcessKind); 7] = [
-            ("shape", self.shape.is_some(), ProcessKind::Gamma),
-            ("correlation", self.correlation.is_some(), ProcessKind::Mip),
-            (
-                "amplitude_hz",
-                self.amplitude_hz.is_some(),
-                ProcessKind::Inhomogeneous,
-            ),
-            (
-                "frequency_hz",
-                self.frequency_hz.is_some(),
-                ProcessKind::Inhomogeneous,
-            ),
-            (
-                "phase_rad",
-                self.phase_rad.is_some(),
-                ProcessKind::Inhomogeneous,
-            ),
-            (
-                "profile_times_ms",
-                self.profile_times_ms.is_some(),
-                ProcessKind::Inhomogeneous,
-            ),
-            (
-                "profile_rates_hz",
-                self.profile_rates_hz.is_some(),
-                ProcessKind::Inhomogeneous,
-            ),
-        ];
-        for (k, given, owner) in owned {
-            if given && kind != owner {
-                return Err(ParamError::new(
-                    &key(k),
-                    f64::NAN,
-                    "",
-                    match owner {
-                        ProcessKind::Gamma => "absent unless process = \"gamma\"",
-                        ProcessKind::Mip => "absent unless process = \"mip\"",
-                        _ => "absent unless process = \"inhomogeneous\"",
-                    },
-                ));
-            }
+        if let Some((k, owner)) = self.misplaced_key() {
+            return Err(ParamError::new(
+                &key(k),
+                f64::NAN,
+                "",
+                match owner {
+                    ProcessKind::Gamma => "absent unless process = \"gamma\"",
+                    ProcessKind::Mip => "absent unless process = \"mip\"",
+                    _ => "absent unless process = \"inhomogeneous\"",
+                },
+            ));
         }
         if self.record_sources
             && !matches!(
