@@ -149,13 +149,13 @@ impl Levels {
     /// Whether a step with these points can make an armed detector fire.
     #[inline(always)]
     pub(crate) fn crosses(&self, v_smooth: f64, v_end: f64) -> bool {
-        v_smooth >= self.cross_smooth || v_end >= self.cross_jump
+        (v_smooth >= self.cross_smooth) | (v_end >= self.cross_jump)
     }
 
     /// Whether a step with these points re-arms the detector.
     #[inline(always)]
     pub(crate) fn rearms(&self, v_smooth: f64, v_end: f64) -> bool {
-        v_smooth.max(self.rearm_floor).min(v_end) < self.rearm_below && v_end < self.rearm_cap
+        (v_smooth.max(self.rearm_floor).min(v_end) < self.rearm_below) & (v_end < self.rearm_cap)
     }
 }
 

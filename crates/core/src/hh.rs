@@ -70,13 +70,20 @@ impl HhParams {
         (i_na, i_k, i_l)
     }
 
+    /// dV/dt [mV/ms] alone: the first component of [`Self::derivative`],
+    /// bit for bit, without the gate rates (no exponentials).
+    #[inline]
+    pub fn dv_dt(&self, s: &HhState) -> f64 {
+        let (i_na, i_k, i_l) = self.currents(s);
+        (self.i_app - i_na - i_k - i_l) / self.c_m
+    }
+
     /// The right-hand side dX/dt of the four HH equations, in mV/ms and 1/ms.
     #[inline]
     pub fn derivative(&self, s: &HhState) -> HhState {
-        let (i_na, i_k, i_l) = self.currents(s);
         let r = Rates::at(s.v);
         HhState {
-            v: (self.i_app - i_na - i_k - i_l) / self.c_m,
+            v: self.dv_dt(s),
             m: r.alpha_m * (1.0 - s.m) - r.beta_m * s.m,
             h: r.alpha_h * (1.0 - s.h) - r.beta_h * s.h,
             n: r.alpha_n * (1.0 - s.n) - r.beta_n * s.n,

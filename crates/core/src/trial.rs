@@ -584,8 +584,8 @@ fn simulate<S: Stepper, R: Recorder>(
                 // The smooth part crossed from below: refine the chord's estimate with
                 // the cubic Hermite interpolant of V on the step (values and
                 // dV/dt at both ends), O(dt⁴) instead of O(dt²).
-                let dv0 = p.derivative(&s0).v;
-                let dv1 = p.derivative(&HhState { v: v_smooth, ..s }).v;
+                let dv0 = p.dv_dt(&s0);
+                let dv1 = p.dv_dt(&HhState { v: v_smooth, ..s });
                 t = t0
                     + (t1 - t0)
                         * hermite_crossing(

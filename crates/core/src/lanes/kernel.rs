@@ -74,6 +74,11 @@ pub(crate) struct Scratch<const B: usize> {
     arg_n: [f64; B],
     v_inf: [f64; B],
     arg_v: [f64; B],
+    /// Table cell and fraction of each lane (`rush-larsen-table`).
+    cell: [u64; B],
+    fraction: [f64; B],
+    /// Interpolated (A_m, D_m, A_h, D_h, A_n, D_n) of each lane.
+    coef: [[f64; B]; 6],
 }
 
 impl<const B: usize> Scratch<B> {
@@ -88,6 +93,9 @@ impl<const B: usize> Scratch<B> {
             arg_n: [0.0; B],
             v_inf: [0.0; B],
             arg_v: [0.0; B],
+            cell: [0; B],
+            fraction: [0.0; B],
+            coef: [[0.0; B]; 6],
         }
     }
 }
@@ -229,6 +237,11 @@ pub(crate) fn step_exact<const B: usize>(
 /// One Rush–Larsen step of lanes `0..n` with tabulated gates
 /// ("rush-larsen-table", opt-in): x ← A(V) + D(V)·x from the interpolated
 /// table, the membrane exactly as in [`step_exact`].
+///
+/// The table reads are the one part that does not vectorize (each lane
+/// reads its own cell), so they get a loop of their own between two
+/// vector loops: locate the cells (vector), interpolate (one cell and six
+/// FMAs per lane), update gates and membrane (vector).
 #[inline(always)]
 pub(crate) fn step_table<const B: usize>(
     c: &Consts,
@@ -238,7 +251,8 @@ pub(crate) fn step_table<const B: usize>(
     n: usize,
 ) {
     let n = n.min(B);
-    // 1. Membrane target and decay argument (gates at the step's start).
+    // 1. Membrane target and decay argument (gates at the step's start),
+    //    and each lane's table cell at the step's starting V.
     for i in 0..n {
         let (m, h, nn) = (s.m[i], s.h[i], s.n[i]);
         let g_na = c.g_na * m * m * m * h;
@@ -246,16 +260,21 @@ pub(crate) fn step_table<const B: usize>(
         let g_tot = g_na + g_k + c.g_l;
         w.v_inf[i] = g_na.mul_add(c.e_na, g_k.mul_add(c.e_k, c.leak_drive)) / g_tot;
         w.arg_v[i] = g_tot * c.neg_dt_over_c;
+        (w.cell[i], w.fraction[i]) = super::table::locate(s.v[i]);
     }
-    // 2. Gates from the table at the step's starting V.
+    // 2. Interpolated gate coefficients, lane by lane.
     for i in 0..n {
-        let [am, dm, ah, dh, an, dn] = table.coefficients(s.v[i]);
-        s.m[i] = s.m[i].mul_add(dm, am);
-        s.h[i] = s.h[i].mul_add(dh, ah);
-        s.n[i] = s.n[i].mul_add(dn, an);
+        let coef = table.interpolate(w.cell[i], w.fraction[i]);
+        for (k, x) in coef.into_iter().enumerate() {
+            w.coef[k][i] = x;
+        }
     }
-    // 3. Membrane.
+    // 3. Gates and membrane.
+    let [am, dm, ah, dh, an, dn] = &w.coef;
     for i in 0..n {
+        s.m[i] = s.m[i].mul_add(dm[i], am[i]);
+        s.h[i] = s.h[i].mul_add(dh[i], ah[i]);
+        s.n[i] = s.n[i].mul_add(dn[i], an[i]);
         let iv = w.v_inf[i];
         s.v[i] = (s.v[i] - iv).mul_add(exp_poly(w.arg_v[i]), iv);
     }

@@ -272,15 +272,16 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder>(
     let mut w = Scratch::<B>::new();
     let levels = crate::detect::Levels::new(&protocol.detect);
     let mut detectors = [crate::SpikeDetector::new(&protocol.detect, init.v); B];
-    // Mirror of each detector's armed state, for the vectorized check.
-    let mut armed = [false; B];
+    // Mirror of each detector's armed state (1 or 0), for the vectorized
+    // check.
+    let mut armed = [0u64; B];
     for (a, d) in armed.iter_mut().zip(&detectors) {
-        *a = d.is_armed();
+        *a = d.is_armed() as u64;
     }
     let mut alive = [false; B];
     alive[..lanes].fill(true);
     let mut v_smooth = [0.0f64; B];
-    let mut flag = [false; B];
+    let mut flag = [0u64; B];
     // Input: each population's streams in SoA form (written back at the
     // end), counts per population and lane, all-ones masks of live lanes.
     let mut streams: Vec<LaneStreams<B>> = (0..n_in)
@@ -331,20 +332,23 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder>(
         // Jumps, and which lanes need the detector or the divergence check:
         // an armed lane whose V reached the threshold, a disarmed lane that
         // may re-arm, a lane that left ±V_LIMIT_MV (or is NaN). Everything
-        // else leaves the detector as it is.
-        let mut any = false;
-        for i in 0..lanes {
+        // else leaves the detector as it is. Written with masks and no
+        // short-circuits, so that it is one vector loop over whole vectors
+        // (padding lanes get no jump and never raise a flag).
+        let mut any = 0u64;
+        for i in 0..width {
             let vs = s.v[i];
-            let ve = vs + jump[i];
+            let ve = vs + f64::from_bits(jump[i].to_bits() & alive_mask[i]);
             v_smooth[i] = vs;
             s.v[i] = ve;
-            let crossed = levels.crosses(vs, ve);
-            let rearms = levels.rearms(vs, ve);
-            let f = (if armed[i] { crossed } else { rearms }) || !(ve.abs() < V_LIMIT_MV);
+            let crossed = levels.crosses(vs, ve) as u64;
+            let rearms = levels.rearms(vs, ve) as u64;
+            let outside = !(ve.abs() < V_LIMIT_MV) as u64;
+            let f = (((crossed & armed[i]) | (rearms & !armed[i])) | outside) & alive_mask[i];
             flag[i] = f;
             any |= f;
         }
-        if !(any || R::ACTIVE) {
+        if !(any != 0 || R::ACTIVE) {
             continue;
         }
         for lane in 0..lanes {
@@ -352,11 +356,11 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder>(
                 continue;
             }
             let v_end = s.v[lane];
-            if flag[lane] {
+            if flag[lane] != 0 {
                 let vs = v_smooth[lane];
                 let v0 = s0.v[lane];
                 let spike = detectors[lane].observe(t0, t1 - t0, v0, vs, v_end);
-                armed[lane] = detectors[lane].is_armed();
+                armed[lane] = detectors[lane].is_armed() as u64;
                 if let Some(mut t) = spike {
                     if vs >= threshold && v0 < threshold {
                         // The smooth part crossed; refine with the cubic
@@ -432,8 +436,8 @@ fn refine(
     start: &HhState,
     end: &HhState,
 ) -> f64 {
-    let dv0 = p.derivative(start).v;
-    let dv1 = p.derivative(end).v;
+    let dv0 = p.dv_dt(start);
+    let dv1 = p.dv_dt(end);
     t0 + (t1 - t0)
         * hermite_crossing(
             start.v - threshold,

@@ -24,23 +24,36 @@ pub const V_MIN_MV: f64 = -150.0;
 pub const V_MAX_MV: f64 = 150.0;
 /// Grid spacing [mV] (a power of two, so grid voltages are exact).
 pub const DV_MV: f64 = 1.0 / 32.0;
-/// Values per row: A and D for m, h, n, padded to one 64-byte line.
-const ROW: usize = 8;
 /// Number of rows: (V_MAX_MV − V_MIN_MV)/DV_MV + 1.
 const ROWS: usize = 9601;
 const _: () = assert!((V_MAX_MV - V_MIN_MV) / DV_MV + 1.0 == ROWS as f64);
+/// Number of cells between rows.
+const CELLS: usize = ROWS - 1;
+
+/// One cell [V_i, V_i + DV_MV] of the table: the values at its lower end,
+/// (A_m, D_m, A_h, D_h, A_n, D_n), then their differences to the next row,
+/// so that interpolation is one fused multiply-add per value and one cell
+/// is all a lane reads (96 bytes, 32-byte aligned: at most two cache lines).
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(32))]
+pub(crate) struct Cell([f64; 12]);
 
 /// The gate table of one protocol (dt), built once per protocol.
 #[derive(Debug, Clone)]
 pub(crate) struct GateTable {
-    /// Row i holds (A_m, D_m, A_h, D_h, A_n, D_n, 0, 0) at
-    /// V = V_MIN_MV + i·DV_MV. A fixed size, so indices clamped below
-    /// ROWS − 1 need no bounds checks in the step loop.
-    rows: Box<[[f64; ROW]; ROWS]>,
+    /// A fixed size, so cell indices clamped below CELLS need no bounds
+    /// checks in the step loop.
+    cells: Box<[Cell; CELLS]>,
 }
 
 /// Index of the last row, as f64.
 const LAST: f64 = (ROWS - 1) as f64;
+
+/// 2⁵² and its bit pattern: for an integer 0 ≤ k < 2⁵², the bits of the
+/// double 2⁵² + k are `TWO_52_BITS + k` (an exact float → integer
+/// conversion that vectorizes; AVX2 has no 64-bit conversion).
+const TWO_52: f64 = 4_503_599_627_370_496.0;
+const TWO_52_BITS: u64 = 0x4330_0000_0000_0000;
 
 /// A and D of the three gates at `v` for step `dt`, exactly (libm).
 pub(crate) fn exact_coefficients(v: f64, dt: f64) -> [f64; 6] {
@@ -63,38 +76,63 @@ pub(crate) fn exact_coefficients(v: f64, dt: f64) -> [f64; 6] {
     out
 }
 
+/// The cell holding `v` and the position in it: (cell index, fraction in
+/// [0, 1]). Branch-free and vectorizable (a loop over lanes of this is
+/// plain AVX2 arithmetic). V is clamped to the table; NaN goes to cell 0
+/// and stays finite here (the V update keeps the NaN, and the trial stops
+/// as diverged).
+#[inline(always)]
+pub(crate) fn locate(v: f64) -> (u64, f64) {
+    let x = (v - V_MIN_MV) * (1.0 / DV_MV);
+    let x = if x > 0.0 { x } else { 0.0 };
+    let x = if x < LAST { x } else { LAST };
+    // Lower row ≤ ROWS − 2, so x = LAST interpolates to the last row.
+    let below = x.floor();
+    let below = if below < LAST - 1.0 {
+        below
+    } else {
+        LAST - 1.0
+    };
+    let index = (below + TWO_52).to_bits() - TWO_52_BITS;
+    (index, x - below)
+}
+
 impl GateTable {
     pub fn new(_p: &HhParams, dt: f64) -> Self {
-        let mut rows: Box<[[f64; ROW]; ROWS]> = vec![[0.0; ROW]; ROWS]
+        let rows: Vec<[f64; 6]> = (0..ROWS)
+            .map(|i| exact_coefficients(V_MIN_MV + i as f64 * DV_MV, dt))
+            .collect();
+        let cells: Box<[Cell; CELLS]> = rows
+            .windows(2)
+            .map(|w| {
+                let mut c = [0.0; 12];
+                for k in 0..6 {
+                    c[k] = w[0][k];
+                    c[6 + k] = w[1][k] - w[0][k];
+                }
+                Cell(c)
+            })
+            .collect::<Vec<_>>()
             .into_boxed_slice()
             .try_into()
-            .expect("ROWS rows");
-        for (i, row) in rows.iter_mut().enumerate() {
-            let v = V_MIN_MV + i as f64 * DV_MV;
-            row[..6].copy_from_slice(&exact_coefficients(v, dt));
-        }
-        Self { rows }
+            .expect("CELLS cells");
+        Self { cells }
     }
 
-    /// (A_m, D_m, A_h, D_h, A_n, D_n) at `v`, interpolated.
+    /// (A_m, D_m, A_h, D_h, A_n, D_n) in cell `index` at `fraction`,
+    /// interpolated linearly.
     #[inline(always)]
+    pub fn interpolate(&self, index: u64, fraction: f64) -> [f64; 6] {
+        let c = &self.cells[(index as usize).min(CELLS - 1)].0;
+        std::array::from_fn(|k| c[6 + k].mul_add(fraction, c[k]))
+    }
+
+    /// (A_m, D_m, A_h, D_h, A_n, D_n) at `v`, interpolated (what a kernel
+    /// lane computes; for tests).
+    #[cfg(test)]
     pub fn coefficients(&self, v: f64) -> [f64; 6] {
-        let x = (v - V_MIN_MV) * (1.0 / DV_MV);
-        // Clamp (NaN goes to 0 and stays finite here; the V update keeps
-        // the NaN, and the trial stops as diverged).
-        let x = if x > 0.0 { x } else { 0.0 };
-        let x = if x < LAST { x } else { LAST };
-        // Lower row ≤ ROWS − 2, so x = LAST interpolates to the last row.
-        let below = x.floor();
-        let below = if below < LAST - 1.0 {
-            below
-        } else {
-            LAST - 1.0
-        };
-        let i = (below as usize).min(ROWS - 2);
-        let f = x - below;
-        let (lo, hi) = (&self.rows[i], &self.rows[i + 1]);
-        std::array::from_fn(|k| (hi[k] - lo[k]).mul_add(f, lo[k]))
+        let (index, fraction) = locate(v);
+        self.interpolate(index, fraction)
     }
 }
 
