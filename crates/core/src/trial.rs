@@ -624,9 +624,13 @@ pub(crate) fn hermite_crossing(f0: f64, f1: f64, d0: f64, d1: f64) -> f64 {
             + (x3 - x2) * d1
     };
     let (mut a, mut b) = (0.0f64, 1.0f64);
+    // Bisection written as selects: the side is a coin flip, which a
+    // branch would mispredict half the time.
     for _ in 0..52 {
         let m = 0.5 * (a + b);
-        if f(m) < 0.0 { a = m } else { b = m }
+        let below = f(m) < 0.0;
+        a = if below { m } else { a };
+        b = if below { b } else { m };
     }
     0.5 * (a + b)
 }
