@@ -74,6 +74,16 @@ pub(crate) struct Scratch<const B: usize> {
     arg_n: [f64; B],
     v_inf: [f64; B],
     arg_v: [f64; B],
+    /// Powers t⁹, t³⁶, t⁴⁰, t⁷² of the shared exponential.
+    p9: [f64; B],
+    p36: [f64; B],
+    p40: [f64; B],
+    p72: [f64; B],
+    /// α_m and α_n/0.1 as fractions (numerator, denominator).
+    num_m: [f64; B],
+    den_m: [f64; B],
+    num_n: [f64; B],
+    den_n: [f64; B],
     /// Table cell and fraction of each lane (`rush-larsen-table`).
     cell: [u64; B],
     fraction: [f64; B],
@@ -93,6 +103,14 @@ impl<const B: usize> Scratch<B> {
             arg_n: [0.0; B],
             v_inf: [0.0; B],
             arg_v: [0.0; B],
+            p9: [0.0; B],
+            p36: [0.0; B],
+            p40: [0.0; B],
+            p72: [0.0; B],
+            num_m: [0.0; B],
+            den_m: [0.0; B],
+            num_n: [0.0; B],
+            den_n: [0.0; B],
             cell: [0; B],
             fraction: [0.0; B],
             coef: [[0.0; B]; 6],
@@ -168,12 +186,25 @@ fn gate_coefficients(a: f64, d: f64, beta: f64) -> (f64, f64) {
     (a * d * r, q * q * r)
 }
 
-/// Gate targets and rates (inf_m, k_m, inf_h, k_h, inf_n, k_n) at V.
-#[inline(always)]
+/// Gate targets and rates (inf_m, k_m, inf_h, k_h, inf_n, k_n) at V, in
+/// one function (the kernel computes the same in three loops; for tests).
+#[cfg(test)]
 pub(crate) fn gates_shared(v: f64, t: f64) -> [f64; 6] {
-    let (t9, t36, t40, t72) = powers(t);
-    let (nm, dm) = inv_exprel_neg((v + 40.0) * 0.1, E_2_5, t72);
-    let (nn, dn) = inv_exprel_neg((v + 55.0) * 0.1, E_1, t72);
+    let powers = powers(t);
+    let (_, _, _, t72) = powers;
+    let alpha_m = inv_exprel_neg((v + 40.0) * 0.1, E_2_5, t72);
+    let alpha_n = inv_exprel_neg((v + 55.0) * 0.1, E_1, t72);
+    gates_from(powers, alpha_m, alpha_n)
+}
+
+/// Gate targets and rates from the shared powers (t⁹, t³⁶, t⁴⁰, t⁷²) and
+/// the fractions (numerator, denominator) of α_m and α_n/0.1.
+#[inline(always)]
+fn gates_from(
+    (t9, t36, t40, t72): (f64, f64, f64, f64),
+    (nm, dm): (f64, f64),
+    (nn, dn): (f64, f64),
+) -> [f64; 6] {
     // α_m = nm/dm, β_m = 4 t⁴⁰.
     let (inf_m, k_m) = gate_coefficients(nm, dm, 4.0 * t40);
     // α_n = 0.1·nn/dn, β_n = t⁹/8.
@@ -207,10 +238,36 @@ pub(crate) fn step_exact<const B: usize>(
     for (t, &v) in w.t[..n].iter_mut().zip(&s.v[..n]) {
         *t = shared_t(v);
     }
-    // 2. Rates → gate targets and decay arguments; membrane target and rate.
+    // 2. Powers of t and α_m, α_n in their exponential form x/(1 − e^(−x)),
+    //    noting whether some lane is near a removable singularity.
+    let mut near = 0u64;
     for i in 0..n {
+        let (t9, t36, t40, t72) = powers(w.t[i]);
+        (w.p9[i], w.p36[i], w.p40[i], w.p72[i]) = (t9, t36, t40, t72);
         let v = s.v[i];
-        let [im, km, ih, kh, inn, kn] = gates_shared(v, w.t[i]);
+        let (xm, xn) = ((v + 40.0) * 0.1, (v + 55.0) * 0.1);
+        (w.num_m[i], w.den_m[i]) = (xm, E_2_5.mul_add(-t72, 1.0));
+        (w.num_n[i], w.den_n[i]) = (xn, E_1.mul_add(-t72, 1.0));
+        near |= ((xm.abs() < EXPREL_SWITCH) | (xn.abs() < EXPREL_SWITCH)) as u64;
+    }
+    // Rare (V within 0.5 mV of −40 or −55 mV): those lanes take the Taylor
+    // form instead, exactly as `inv_exprel_neg` selects it. Skipping this
+    // when no lane needs it changes no bit, and saves the vector loop the
+    // two Taylor polynomials it would otherwise compute for every lane.
+    if near != 0 {
+        for i in 0..n {
+            let t72 = w.p72[i];
+            (w.num_m[i], w.den_m[i]) = inv_exprel_neg(w.num_m[i], E_2_5, t72);
+            (w.num_n[i], w.den_n[i]) = inv_exprel_neg(w.num_n[i], E_1, t72);
+        }
+    }
+    // 3. Gate targets and decay arguments; membrane target and rate.
+    for i in 0..n {
+        let [im, km, ih, kh, inn, kn] = gates_from(
+            (w.p9[i], w.p36[i], w.p40[i], w.p72[i]),
+            (w.num_m[i], w.den_m[i]),
+            (w.num_n[i], w.den_n[i]),
+        );
         w.inf_m[i] = im;
         w.inf_h[i] = ih;
         w.inf_n[i] = inn;
@@ -224,7 +281,7 @@ pub(crate) fn step_exact<const B: usize>(
         w.v_inf[i] = g_na.mul_add(c.e_na, g_k.mul_add(c.e_k, c.leak_drive)) / g_tot;
         w.arg_v[i] = g_tot * c.neg_dt_over_c;
     }
-    // 3. Four decays and the exact updates x ← x∞ + (x − x∞)·e^(−dt·k).
+    // 4. Four decays and the exact updates x ← x∞ + (x − x∞)·e^(−dt·k).
     for i in 0..n {
         let (im, ih, inn, iv) = (w.inf_m[i], w.inf_h[i], w.inf_n[i], w.v_inf[i]);
         s.m[i] = (s.m[i] - im).mul_add(exp_poly(w.arg_m[i]), im);
