@@ -79,6 +79,28 @@ fn protocols(duration_ms: f64) -> Vec<(&'static str, Protocol)> {
             ),
         ),
         (
+            "N=5000, rush-larsen-table",
+            protocol(
+                HhParams::default(),
+                Method::RushLarsenTable,
+                duration_ms,
+                0.01,
+                QUESTION_INITIAL,
+                &strong(),
+            ),
+        ),
+        (
+            "near-threshold, rush-larsen-table",
+            protocol(
+                p_near,
+                Method::RushLarsenTable,
+                duration_ms,
+                0.01,
+                HhState::at_rest(-65.0),
+                &near,
+            ),
+        ),
+        (
             "no input, dt 0.05",
             protocol(
                 HhParams {

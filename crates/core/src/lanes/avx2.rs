@@ -2,7 +2,7 @@
 //! `avx2,fma` enabled, so the inlined kernel loops become 4-wide FMA code.
 //! Chosen at run time by [`super::Isa::detect`]; never called elsewhere.
 
-use super::{Kernel, block_impl};
+use super::{Avx2Path, Kernel, block_impl};
 use crate::trial::{Protocol, Recorder, TrialError, TrialOutput};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -17,5 +17,5 @@ pub(super) unsafe fn block<K: Kernel, const B: usize, R: Recorder>(
     rec: &mut R,
     errors: &mut [Option<TrialError>],
 ) {
-    block_impl::<K, B, R>(kernel, protocol, rngs, outs, rec, errors)
+    block_impl::<K, B, R, Avx2Path>(kernel, protocol, rngs, outs, rec, errors)
 }

@@ -295,12 +295,13 @@ pub(crate) fn step_exact<const B: usize>(
 /// ("rush-larsen-table", opt-in): x ← A(V) + D(V)·x from the interpolated
 /// table, the membrane exactly as in [`step_exact`].
 ///
-/// The table reads are the one part that does not vectorize (each lane
-/// reads its own cell), so they get a loop of their own between two
-/// vector loops: locate the cells (vector), interpolate (one cell and six
-/// FMAs per lane), update gates and membrane (vector).
+/// The table reads do not vectorize by themselves (each lane reads its own
+/// cell), so they get a step of their own between two vector loops: locate
+/// the cells (vector), interpolate (on AVX2: four lanes' cells loaded whole
+/// and transposed, see `GateTable::interpolate_lanes_avx2`), update gates
+/// and membrane (vector).
 #[inline(always)]
-pub(crate) fn step_table<const B: usize>(
+pub(crate) fn step_table<const B: usize, X: super::IsaPath>(
     c: &Consts,
     table: &super::table::GateTable,
     s: &mut State<B>,
@@ -319,12 +320,16 @@ pub(crate) fn step_table<const B: usize>(
         w.arg_v[i] = g_tot * c.neg_dt_over_c;
         (w.cell[i], w.fraction[i]) = super::table::locate(s.v[i]);
     }
-    // 2. Interpolated gate coefficients, lane by lane.
-    for i in 0..n {
-        let coef = table.interpolate(w.cell[i], w.fraction[i]);
-        for (k, x) in coef.into_iter().enumerate() {
-            w.coef[k][i] = x;
+    // 2. Interpolated gate coefficients (each lane reads its own cell).
+    if X::AVX2 {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `X::AVX2` is true only in the AVX2+FMA block, which runs
+        // only where the CPU supports both.
+        unsafe {
+            table.interpolate_lanes_avx2(&w.cell, &w.fraction, &mut w.coef, n)
         }
+    } else {
+        table.interpolate_lanes(&w.cell, &w.fraction, &mut w.coef, n);
     }
     // 3. Gates and membrane.
     let [am, dm, ah, dh, an, dn] = &w.coef;

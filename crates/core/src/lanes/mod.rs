@@ -68,9 +68,32 @@ impl Isa {
     }
 }
 
+/// The instruction set a block is compiled for, as a type: the few pieces
+/// written with intrinsics pick their version by it at compile time.
+pub(crate) trait IsaPath {
+    /// True only for the AVX2+FMA block (entered only on such CPUs).
+    const AVX2: bool;
+}
+
+/// Plain Rust.
+pub(crate) struct PortablePath;
+
+impl IsaPath for PortablePath {
+    const AVX2: bool = false;
+}
+
+/// The AVX2+FMA block.
+#[cfg(target_arch = "x86_64")]
+pub(crate) struct Avx2Path;
+
+#[cfg(target_arch = "x86_64")]
+impl IsaPath for Avx2Path {
+    const AVX2: bool = true;
+}
+
 /// One integration step over lanes `0..n` of a block.
 pub(crate) trait Kernel {
-    fn step<const B: usize>(&self, s: &mut State<B>, w: &mut Scratch<B>, n: usize);
+    fn step<const B: usize, X: IsaPath>(&self, s: &mut State<B>, w: &mut Scratch<B>, n: usize);
 }
 
 /// Exact Rush–Larsen with shared and polynomial exponentials.
@@ -79,7 +102,7 @@ pub(crate) struct Exact(Consts);
 
 impl Kernel for Exact {
     #[inline(always)]
-    fn step<const B: usize>(&self, s: &mut State<B>, w: &mut Scratch<B>, n: usize) {
+    fn step<const B: usize, X: IsaPath>(&self, s: &mut State<B>, w: &mut Scratch<B>, n: usize) {
         kernel::step_exact(&self.0, s, w, n)
     }
 }
@@ -90,8 +113,8 @@ pub(crate) struct Table<'a>(Consts, &'a table::GateTable);
 
 impl Kernel for Table<'_> {
     #[inline(always)]
-    fn step<const B: usize>(&self, s: &mut State<B>, w: &mut Scratch<B>, n: usize) {
-        kernel::step_table(&self.0, self.1, s, w, n)
+    fn step<const B: usize, X: IsaPath>(&self, s: &mut State<B>, w: &mut Scratch<B>, n: usize) {
+        kernel::step_table::<B, X>(&self.0, self.1, s, w, n)
     }
 }
 
@@ -232,7 +255,7 @@ fn dispatch<K: Kernel, const B: usize, R: Recorder>(
             // SAFETY: the CPU supports AVX2 and FMA (checked just above).
             unsafe { avx2::block::<K, B, R>(kernel, protocol, rngs, outs, rec, errors) }
         }
-        _ => block_impl::<K, B, R>(kernel, protocol, rngs, outs, rec, errors),
+        _ => block_impl::<K, B, R, PortablePath>(kernel, protocol, rngs, outs, rec, errors),
     }
 }
 
@@ -240,7 +263,7 @@ fn dispatch<K: Kernel, const B: usize, R: Recorder>(
 /// `rngs[i·n_in..(i+1)·n_in]`, writes `outs[i]` and, if it diverges,
 /// `errors[i]` (it is then dropped from the block).
 #[inline(always)]
-pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder>(
+pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath>(
     kernel: &K,
     protocol: &Protocol,
     rngs: &mut [Xoshiro256PlusPlus],
@@ -298,7 +321,7 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder>(
         let t0 = step as f64 * dt;
         let t1 = (step + 1) as f64 * dt;
         let s0 = s;
-        kernel.step(&mut s, &mut w, width);
+        kernel.step::<B, X>(&mut s, &mut w, width);
         // Input: one draw per population in order, every lane from its own
         // stream (dead lanes draw too, but count nothing; their results
         // are discarded).

@@ -30,13 +30,19 @@ const _: () = assert!((V_MAX_MV - V_MIN_MV) / DV_MV + 1.0 == ROWS as f64);
 /// Number of cells between rows.
 const CELLS: usize = ROWS - 1;
 
-/// One cell [V_i, V_i + DV_MV] of the table: the values at its lower end,
-/// (A_m, D_m, A_h, D_h, A_n, D_n), then their differences to the next row,
-/// so that interpolation is one fused multiply-add per value and one cell
-/// is all a lane reads (96 bytes, 32-byte aligned: at most two cache lines).
+/// One cell [V_i, V_i + DV_MV] of the table, laid out for the AVX2 path:
+/// (A_m, D_m, A_h, D_h) at its lower end, their differences to the next
+/// row, then (A_n, D_n) and their differences — so that a lane's four m/h
+/// values are one fused multiply-add of two 256-bit loads, and its n values
+/// one of the two halves of a third. Interpolation is value + difference ×
+/// fraction, one FMA per value, on every path. 96 bytes, 32-byte aligned.
 #[derive(Debug, Clone, Copy)]
 #[repr(C, align(32))]
 pub(crate) struct Cell([f64; 12]);
+
+/// Where (value, difference) of coefficient k = 0..6 (A_m, D_m, A_h, D_h,
+/// A_n, D_n) sit in a [`Cell`].
+const SLOT: [(usize, usize); 6] = [(0, 4), (1, 5), (2, 6), (3, 7), (8, 10), (9, 11)];
 
 /// The gate table of one protocol (dt), built once per protocol.
 #[derive(Debug, Clone)]
@@ -106,9 +112,9 @@ impl GateTable {
             .windows(2)
             .map(|w| {
                 let mut c = [0.0; 12];
-                for k in 0..6 {
-                    c[k] = w[0][k];
-                    c[6 + k] = w[1][k] - w[0][k];
+                for (k, &(value, difference)) in SLOT.iter().enumerate() {
+                    c[value] = w[0][k];
+                    c[difference] = w[1][k] - w[0][k];
                 }
                 Cell(c)
             })
@@ -124,7 +130,95 @@ impl GateTable {
     #[inline(always)]
     pub fn interpolate(&self, index: u64, fraction: f64) -> [f64; 6] {
         let c = &self.cells[(index as usize).min(CELLS - 1)].0;
-        std::array::from_fn(|k| c[6 + k].mul_add(fraction, c[k]))
+        SLOT.map(|(value, difference)| c[difference].mul_add(fraction, c[value]))
+    }
+
+    /// Interpolated coefficients of lanes `0..n` into `coef[k][lane]`,
+    /// one lane at a time (the portable path).
+    #[inline(always)]
+    pub fn interpolate_lanes<const B: usize>(
+        &self,
+        cell: &[u64; B],
+        fraction: &[f64; B],
+        coef: &mut [[f64; B]; 6],
+        n: usize,
+    ) {
+        for i in 0..n.min(B) {
+            let c = self.interpolate(cell[i], fraction[i]);
+            for (k, x) in c.into_iter().enumerate() {
+                coef[k][i] = x;
+            }
+        }
+    }
+
+    /// [`Self::interpolate_lanes`] with AVX2: four lanes at a time, each
+    /// lane's cell read with three 256-bit loads and interpolated with one
+    /// 256-bit and one 128-bit FMA, then transposed into lane order — the
+    /// same FMAs on the same values, so the same bits.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    pub unsafe fn interpolate_lanes_avx2<const B: usize>(
+        &self,
+        cell: &[u64; B],
+        fraction: &[f64; B],
+        coef: &mut [[f64; B]; 6],
+        n: usize,
+    ) {
+        use std::arch::x86_64::*;
+        let n = n.min(B);
+        let whole = n / 4 * 4;
+        let mut i = 0;
+        while i < whole {
+            let mut mh = [_mm256_setzero_pd(); 4];
+            let mut nn = [_mm_setzero_pd(); 4];
+            for j in 0..4 {
+                let c = &self.cells[(cell[i + j] as usize).min(CELLS - 1)].0;
+                let f = _mm256_set1_pd(fraction[i + j]);
+                // SAFETY: c has 12 elements; loads of 4 at 0, 4 and 8.
+                let (value, difference, n_pair) = unsafe {
+                    (
+                        _mm256_loadu_pd(c.as_ptr()),
+                        _mm256_loadu_pd(c.as_ptr().add(4)),
+                        _mm256_loadu_pd(c.as_ptr().add(8)),
+                    )
+                };
+                mh[j] = _mm256_fmadd_pd(difference, f, value);
+                nn[j] = _mm_fmadd_pd(
+                    _mm256_extractf128_pd::<1>(n_pair),
+                    _mm256_castpd256_pd128(f),
+                    _mm256_castpd256_pd128(n_pair),
+                );
+            }
+            // 4×4 transpose of (A_m, D_m, A_h, D_h) per lane.
+            let lo01 = _mm256_unpacklo_pd(mh[0], mh[1]); // am0 am1 ah0 ah1
+            let hi01 = _mm256_unpackhi_pd(mh[0], mh[1]); // dm0 dm1 dh0 dh1
+            let lo23 = _mm256_unpacklo_pd(mh[2], mh[3]);
+            let hi23 = _mm256_unpackhi_pd(mh[2], mh[3]);
+            let am = _mm256_permute2f128_pd::<0x20>(lo01, lo23);
+            let ah = _mm256_permute2f128_pd::<0x31>(lo01, lo23);
+            let dm = _mm256_permute2f128_pd::<0x20>(hi01, hi23);
+            let dh = _mm256_permute2f128_pd::<0x31>(hi01, hi23);
+            // (A_n, D_n) per lane: [n0 | n2] and [n1 | n3], then unpack.
+            let n02 = _mm256_insertf128_pd::<1>(_mm256_castpd128_pd256(nn[0]), nn[2]);
+            let n13 = _mm256_insertf128_pd::<1>(_mm256_castpd128_pd256(nn[1]), nn[3]);
+            let an = _mm256_unpacklo_pd(n02, n13);
+            let dn = _mm256_unpackhi_pd(n02, n13);
+            for (k, x) in [am, dm, ah, dh, an, dn].into_iter().enumerate() {
+                // SAFETY: i + 4 ≤ n ≤ B.
+                unsafe { _mm256_storeu_pd(coef[k].as_mut_ptr().add(i), x) };
+            }
+            i += 4;
+        }
+        for i in whole..n {
+            let c = self.interpolate(cell[i], fraction[i]);
+            for (k, x) in c.into_iter().enumerate() {
+                coef[k][i] = x;
+            }
+        }
     }
 
     /// (A_m, D_m, A_h, D_h, A_n, D_n) at `v`, interpolated (what a kernel
@@ -173,6 +267,57 @@ mod tests {
         // A step moves a gate by dt·k·|x∞ − x|, typically 1e-4…1e-2; the
         // table's error per step must be orders of magnitude below.
         assert!(worst.iter().all(|&e| e < 1e-6), "{worst:?}");
+    }
+
+    /// The AVX2 interpolation gives the portable one's bits, for any fill
+    /// (whole vectors and a remainder) and voltages across and beyond the
+    /// table, NaN included.
+    #[test]
+    fn avx2_interpolation_is_bit_identical_to_portable() {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if !(std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma"))
+            {
+                return;
+            }
+            const B: usize = 32;
+            let t = GateTable::new(&HhParams::default(), 0.01);
+            for n in [1, 3, 4, 7, 29, 32] {
+                for round in 0..200 {
+                    let mut cell = [0u64; B];
+                    let mut fraction = [0.0; B];
+                    for i in 0..B {
+                        let v = match (i + round) % 37 {
+                            0 => f64::NAN,
+                            1 => -1e4,
+                            2 => 1e4,
+                            3 => V_MAX_MV,
+                            k => {
+                                -160.0
+                                    + 320.0 * ((k * 7919 + round * 104_729) % 10_007) as f64
+                                        / 10_007.0
+                            }
+                        };
+                        (cell[i], fraction[i]) = locate(v);
+                    }
+                    let mut a = [[0.0; B]; 6];
+                    let mut b = [[1.0; B]; 6];
+                    t.interpolate_lanes(&cell, &fraction, &mut a, n);
+                    // SAFETY: AVX2 and FMA checked above.
+                    unsafe { t.interpolate_lanes_avx2(&cell, &fraction, &mut b, n) };
+                    for k in 0..6 {
+                        for i in 0..n {
+                            assert_eq!(
+                                a[k][i].to_bits(),
+                                b[k][i].to_bits(),
+                                "n {n}, k {k}, lane {i}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
