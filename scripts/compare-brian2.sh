@@ -8,8 +8,11 @@
 # (4000 exc / 1000 inh), 10 Hz, p = 0.5, I_app = 3 uA/cm^2, dt = 0.01 ms,
 # 1000 trials x 1 s, 2 threads.
 #
-# Usage: scripts/compare-brian2.sh [--trials M] [--threads T] [--N N] [--method M]
+# Usage: scripts/compare-brian2.sh [--trials M] [--threads T] [--N N] [--method M] [--repeats R]
 #   --trials M    trials (default 1000; fewer for a quick look)
+#   --repeats R   timed runs of each (default 3): spikemc's split before and after
+#                 Brian2's (which re-runs its compiled binary R times), so drift in
+#                 the machine's load hits both; medians and their ratio are printed
 #   --threads T   threads for both (default 2)
 #   --N N         inputs (default 5000; 80 % excitatory)
 #   --method M    spikemc method (default rush-larsen)
@@ -27,14 +30,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-TRIALS=1000 THREADS=2 N=5000 METHOD=rush-larsen
+TRIALS=1000 THREADS=2 N=5000 METHOD=rush-larsen REPEATS=3
 while [ $# -gt 0 ]; do
   case "$1" in
     --trials) TRIALS="$2"; shift 2 ;;
     --threads) THREADS="$2"; shift 2 ;;
     --N) N="$2"; shift 2 ;;
     --method) METHOD="$2"; shift 2 ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    --repeats) REPEATS="$2"; shift 2 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -63,10 +67,15 @@ SETS=(--set "method=$METHOD" --set dt_ms=0.01 --set duration_ms=1000
       --set inputs.exc.p_transmit=0.5 --set inputs.inh.p_transmit=0.5)
 
 echo "# B5000: N=$N ($NE/$NI), $TRIALS trials x 1 s, dt 0.01 ms, $THREADS thread(s)" >&2
-echo "# spikemc ($METHOD)..." >&2
-/usr/bin/time -f "%U %S %e" -o "$WORK/spikemc.time" \
-  "$SPIKEMC" run experiments/inputs-5000.toml -o "$WORK/sm" --trials "$TRIALS" \
-  --threads "$THREADS" "${SETS[@]}" -q >/dev/null
+timed_spikemc() { # run index
+  echo "# spikemc ($METHOD), timed run $1..." >&2
+  rm -rf "$WORK/sm"
+  /usr/bin/time -f "%U %S %e" -o "$WORK/spikemc.time.$1" \
+    "$SPIKEMC" run experiments/inputs-5000.toml -o "$WORK/sm" --trials "$TRIALS" \
+    --threads "$THREADS" "${SETS[@]}" -q >/dev/null
+}
+BEFORE=$(( (REPEATS + 1) / 2 ))
+for r in $(seq 1 "$BEFORE"); do timed_spikemc "$r"; done
 echo "# spikemc, detector matched to Brian2's..." >&2
 "$SPIKEMC" run experiments/inputs-5000.toml -o "$WORK/sm-matched" --trials "$TRIALS" \
   --threads "$THREADS" "${SETS[@]}" --set 'detect.rule="pre-kick"' --set detect.rearm_mv=0 -q >/dev/null
@@ -75,14 +84,18 @@ echo "# Brian2 cpp_standalone (first run compiles; the second, timed, re-runs th
 BTHREADS=$THREADS; [ "$THREADS" = 1 ] && BTHREADS=0
 "$VENV/bin/python" scripts/peers/brian2_ensemble.py --target cpp_standalone \
   --method exponential_euler --M "$TRIALS" --N "$N" --T 1000 --dt 0.01 --Je 1 --K 4 \
-  --rate 10 --p 0.5 --Iapp 3 --runs 2 --threads "$BTHREADS" --spike-times \
+  --rate 10 --p 0.5 --Iapp 3 --runs $(( REPEATS + 1 )) --threads "$BTHREADS" --spike-times \
   --build-dir "$WORK/brian2" > "$WORK/brian2.jsonl"
+for r in $(seq $(( BEFORE + 1 )) "$REPEATS"); do timed_spikemc "$r"; done
 
-"$VENV/bin/python" - "$WORK" "$TRIALS" "$THREADS" <<'PY'
-import json, sys, pyarrow.parquet as pq
-work, trials, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+"$VENV/bin/python" - "$WORK" "$TRIALS" "$THREADS" "$REPEATS" <<'PY'
+import json, sys, statistics, pyarrow.parquet as pq
+work, trials, threads, repeats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 steps = trials * 100_000
-u, s, e = map(float, open(f"{work}/spikemc.time").read().split())
+sm_runs = [tuple(map(float, open(f"{work}/spikemc.time.{r}").read().split()))
+           for r in range(1, repeats + 1)]
+e = statistics.median(w for _, _, w in sm_runs)
+cpu_sm = statistics.median(u + s for u, s, _ in sm_runs)
 def row(d):
     return pq.read_table(f"{work}/{d}/summary.parquet").to_pylist()[0]
 def summary(d):
@@ -90,20 +103,28 @@ def summary(d):
     return r["rate_mean_hz"], r["isi_cv_mean"], r["fano_main"]
 sm, smm = summary("sm"), summary("sm-matched")
 matched = row("sm-matched")
-b = [json.loads(l) for l in open(f"{work}/brian2.jsonl") if l.startswith("{")][-1]
-b_wall = b["binary_s"]
-b_cpu = b["cpu_children_s"] + b["cpu_self_s"]
+b_runs = [json.loads(l) for l in open(f"{work}/brian2.jsonl") if l.startswith("{")]
+b_runs = [r for r in b_runs if r["run"] >= 2]  # run 1 includes code generation
+b = b_runs[-1]
+b_wall = statistics.median(r["binary_s"] for r in b_runs)
+b_cpu = statistics.median(r["cpu_children_s"] + r["cpu_self_s"] for r in b_runs)
+print(f"timed runs (wall s / cpu s), in order: spikemc "
+      + ", ".join(f"{w:.2f}/{u + s:.2f}" for u, s, w in sm_runs[:(repeats + 1) // 2])
+      + " | Brian2 " + ", ".join(f"{r['binary_s']:.2f}/{r['cpu_children_s'] + r['cpu_self_s']:.2f}" for r in b_runs)
+      + " | spikemc " + ", ".join(f"{w:.2f}/{u + s:.2f}" for u, s, w in sm_runs[(repeats + 1) // 2:]))
 rows = [
-    ("spikemc (own detector)", e, u + s, *sm),
+    ("spikemc (own detector)", e, cpu_sm, *sm),
     ("spikemc (Brian2's detector)", float("nan"), float("nan"), *smm),
     ("Brian2 cpp_standalone", b_wall, b_cpu, b["mean_rate_hz"], b.get("isi_cv_mean", float("nan")),
      b.get("fano_ddof1", b["fano"])),
 ]
-print(f"B5000: {trials} trials x 1 s = {steps:.3g} neuron-steps, {threads} thread(s)")
+print(f"B5000: {trials} trials x 1 s = {steps:.3g} neuron-steps, {threads} thread(s), "
+      f"medians of {repeats} timed runs each")
 print(f"{'run':30s} {'wall s':>8s} {'cpu s':>8s} {'steps/s':>10s} {'steps/cpu-s':>12s} {'rate Hz':>8s} {'CV':>7s} {'Fano':>7s}")
 for name, w, c, r, cv, f in rows:
     print(f"{name:30s} {w:8.2f} {c:8.2f} {steps / w:10.3g} {steps / c:12.3g} {r:8.3f} {cv:7.4f} {f:7.4f}")
-print(f"ratio spikemc / Brian2: {b_wall / e:.2f}x per wall second, {b_cpu / (u + s):.2f}x per CPU-second")
+print(f"ratio spikemc / Brian2 (medians): {b_wall / e:.2f}x per wall second, "
+      f"{b_cpu / cpu_sm:.2f}x per CPU-second")
 # Like for like (same detection rule): rate difference in standard errors of the
 # difference (independent ensembles: se^2 = sd1^2/n + sd2^2/n), Fano against
 # spikemc's 95 % interval.
