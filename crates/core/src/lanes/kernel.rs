@@ -240,6 +240,8 @@ pub(crate) fn step_exact<const B: usize>(
     }
     // 2. Powers of t and α_m, α_n in their exponential form x/(1 − e^(−x)),
     //    noting whether some lane is near a removable singularity.
+    // Bit i set: lane i is near a singularity (B ≤ 64 lanes).
+    const { assert!(B <= 64) };
     let mut near = 0u64;
     for i in 0..n {
         let (t9, t36, t40, t72) = powers(w.t[i]);
@@ -248,18 +250,19 @@ pub(crate) fn step_exact<const B: usize>(
         let (xm, xn) = ((v + 40.0) * 0.1, (v + 55.0) * 0.1);
         (w.num_m[i], w.den_m[i]) = (xm, E_2_5.mul_add(-t72, 1.0));
         (w.num_n[i], w.den_n[i]) = (xn, E_1.mul_add(-t72, 1.0));
-        near |= ((xm.abs() < EXPREL_SWITCH) | (xn.abs() < EXPREL_SWITCH)) as u64;
+        near |= (((xm.abs() < EXPREL_SWITCH) | (xn.abs() < EXPREL_SWITCH)) as u64) << i;
     }
-    // Rare (V within 0.5 mV of −40 or −55 mV): those lanes take the Taylor
-    // form instead, exactly as `inv_exprel_neg` selects it. Skipping this
-    // when no lane needs it changes no bit, and saves the vector loop the
-    // two Taylor polynomials it would otherwise compute for every lane.
-    if near != 0 {
-        for i in 0..n {
-            let t72 = w.p72[i];
-            (w.num_m[i], w.den_m[i]) = inv_exprel_neg(w.num_m[i], E_2_5, t72);
-            (w.num_n[i], w.den_n[i]) = inv_exprel_neg(w.num_n[i], E_1, t72);
-        }
+    // Lanes within 0.5 mV of −40 or −55 mV (a few per step when V
+    // fluctuates widely, none at rest) take the Taylor form instead,
+    // exactly as `inv_exprel_neg` selects it; visiting only those lanes
+    // changes no bit and spares the vector loop two Taylor polynomials
+    // per lane and step.
+    while near != 0 {
+        let i = near.trailing_zeros() as usize;
+        near &= near - 1;
+        let t72 = w.p72[i];
+        (w.num_m[i], w.den_m[i]) = inv_exprel_neg(w.num_m[i], E_2_5, t72);
+        (w.num_n[i], w.den_n[i]) = inv_exprel_neg(w.num_n[i], E_1, t72);
     }
     // 3. Gate targets and decay arguments; membrane target and rate.
     for i in 0..n {
