@@ -48,7 +48,7 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
     let per_core = match spec.method {
         Method::RushLarsen | Method::RushLarsenTable if generic => 6e6,
         Method::RushLarsen => 45e6,
-        Method::RushLarsenTable => 60e6,
+        Method::RushLarsenTable => 70e6,
         Method::RushLarsenReference => 6e6,
         Method::Euler => 7e6,
         Method::Rk4 => 2e6,
