@@ -5,9 +5,10 @@
 //! on V only (and on dt, fixed per protocol). They are tabulated once per
 //! protocol on a uniform grid of [`V_MIN_MV`, `V_MAX_MV`] with spacing
 //! [`DV_MV`], from the straightforward libm rates ([`crate::Rates::at`]), and
-//! interpolated linearly in V. A step's gate update is then an index, 12
-//! loads and 9 fused multiply-adds instead of 4 exponentials and 3
-//! divisions; the membrane keeps its exact exponential.
+//! interpolated linearly in V. A step's gate update is then an index, one
+//! 96-byte cell (values and differences) and 9 fused multiply-adds instead
+//! of 4 exponentials and 3 divisions; the membrane keeps its exact
+//! exponential.
 //!
 //! Error (a priori): linear interpolation errs by at most ΔV²/8·max|f''|;
 //! the test `table_error_is_within_its_bound` measures the largest
