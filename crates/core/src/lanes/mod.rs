@@ -24,6 +24,7 @@ pub(crate) mod table;
 
 use crate::hh::HhState;
 use crate::method::Method;
+use crate::poisson::{NARROW, NARROW_MAX_SPILL, WINDOW};
 use crate::trial::{Protocol, Recorder, TrialError, TrialOutput, V_LIMIT_MV, hermite_crossing};
 use kernel::{Consts, Scratch, State};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -311,6 +312,10 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath>(
         .map(|j| LaneStreams::load(rngs.iter().skip(j).step_by(n_in)))
         .collect();
     let mut counts = vec![[0u64; B]; n_in];
+    let mut parts = vec![[0.0f64; B]; n_in];
+    // Which populations draw with the narrow window (chosen once per block).
+    let (narrow, wide): (Vec<usize>, Vec<usize>) = (0..n_in)
+        .partition(|&j| inputs[j].sampler.window().spill_probability(NARROW) < NARROW_MAX_SPILL);
     let mut alive_mask = [0u64; B];
     alive_mask[..lanes].fill(u64::MAX);
     let mut spill = [0u64; B];
@@ -322,34 +327,59 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath>(
         let t1 = (step + 1) as f64 * dt;
         let s0 = s;
         kernel.step::<B, X>(&mut s, &mut w, width);
-        // Input: one draw per population in order, every lane from its own
-        // stream (dead lanes draw too, but count nothing; their results
-        // are discarded).
-        let mut jump = [0.0f64; B];
-        for ((input, lane_streams), counts) in
-            inputs.iter().zip(streams.iter_mut()).zip(counts.iter_mut())
-        {
-            let jump_before = jump;
-            let (sampler, weight) = (&input.sampler, input.weight_mv);
-            if lane_streams.draw(
+        // Input: one draw per population, every lane from its own stream
+        // (dead lanes draw too, but count nothing; their results are
+        // discarded); the populations the narrow window covers first, then
+        // the others; the jump sums the parts in population order, exactly
+        // as one draw after the other would.
+        for &j in &narrow {
+            let (sampler, weight) = (&inputs[j].sampler, inputs[j].weight_mv);
+            if streams[j].draw::<NARROW>(
                 sampler,
                 weight,
                 width,
                 &alive_mask,
-                counts,
-                &mut jump,
+                &mut counts[j],
+                &mut parts[j],
                 &mut spill,
             ) {
-                LaneStreams::finish_spills(
+                LaneStreams::finish_spills::<NARROW>(
                     sampler,
                     weight,
                     lanes,
                     &alive_mask,
-                    counts,
-                    &mut jump,
-                    &jump_before,
+                    &mut counts[j],
+                    &mut parts[j],
                     &spill,
                 );
+            }
+        }
+        for &j in &wide {
+            let (sampler, weight) = (&inputs[j].sampler, inputs[j].weight_mv);
+            if streams[j].draw::<WINDOW>(
+                sampler,
+                weight,
+                width,
+                &alive_mask,
+                &mut counts[j],
+                &mut parts[j],
+                &mut spill,
+            ) {
+                LaneStreams::finish_spills::<WINDOW>(
+                    sampler,
+                    weight,
+                    lanes,
+                    &alive_mask,
+                    &mut counts[j],
+                    &mut parts[j],
+                    &spill,
+                );
+            }
+        }
+        let mut jump = [0.0f64; B];
+        for part in &parts {
+            for (j, p) in jump[..width].iter_mut().zip(&part[..width]) {
+                *j += p;
             }
         }
         // Jumps, and which lanes need the detector or the divergence check:

@@ -11,7 +11,7 @@
 //! rare draw outside the sampler's window of [`WINDOW`] counts takes the
 //! table.
 
-use crate::poisson::{PoissonSampler, WINDOW};
+use crate::poisson::PoissonSampler;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -75,27 +75,28 @@ impl<const B: usize> LaneStreams<B> {
         }
     }
 
-    /// One Poisson draw for lanes `0..n` (n ≤ B, whole vectors): adds the
-    /// count to `counts` where `alive` (all ones) and `weight · count` to
-    /// `jump`. Returns true if some lane's draw reached the table beyond
-    /// the thresholds; those lanes then hold their 53 random bits in
-    /// `spill` and a sentinel count, and [`Self::finish_spills`] must run.
+    /// One Poisson draw for lanes `0..n` (n ≤ B, whole vectors) with the
+    /// first `W` thresholds of the sampler's window: adds the count to
+    /// `counts` where `alive` (all ones) and sets `part` to `weight ·
+    /// count`. Returns true if some lane's draw fell outside the
+    /// thresholds; those lanes then hold their 53 random bits in `spill`
+    /// and a partial count, and [`Self::finish_spills`] (same `W`) must run.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    pub fn draw(
+    pub fn draw<const W: usize>(
         &mut self,
         sampler: &PoissonSampler,
         weight: f64,
         n: usize,
         alive: &[u64; B],
         counts: &mut [u64; B],
-        jump: &mut [f64; B],
+        part: &mut [f64; B],
         spill: &mut [u64; B],
     ) -> bool {
         let n = n.min(B);
         let window = sampler.window();
-        let th = window.thresholds.map(|t| t as i64);
-        let (low, last) = (window.low as i64, th[WINDOW - 1]);
+        let th: [i64; W] = std::array::from_fn(|j| window.thresholds[j] as i64);
+        let (low, last) = (window.low as i64, th[W - 1]);
         let base = window.base as u64;
         let mut spilled = 0u64;
         for i in 0..n {
@@ -120,39 +121,40 @@ impl<const B: usize> LaneStreams<B> {
             // instruction (AVX2 has none): the bits of 2⁵² + k, minus 2⁵².
             let kf = f64::from_bits(k | TWO_52_BITS) - TWO_52;
             counts[i] += k & alive[i];
-            jump[i] += weight * kf;
+            part[i] = weight * kf;
             spill[i] = bits as u64;
             spilled |= ((bits < low) as u64 | (bits >= last) as u64) & alive[i];
         }
         spilled != 0
     }
 
-    /// Completes the draws of lanes whose bits went past the thresholds
-    /// (rare): replaces the partial count by the table's answer.
+    /// Completes the draws of lanes whose bits went past the first `W`
+    /// thresholds (rare): replaces the partial count by the table's answer.
     #[inline(never)]
-    #[allow(clippy::too_many_arguments)]
-    pub fn finish_spills(
+    pub fn finish_spills<const W: usize>(
         sampler: &PoissonSampler,
         weight: f64,
         lanes: usize,
         alive: &[u64; B],
         counts: &mut [u64; B],
-        jump: &mut [f64; B],
-        jump_before: &[f64; B],
+        part: &mut [f64; B],
         spill: &[u64; B],
     ) {
         let window = sampler.window();
-        let last = window.thresholds[WINDOW - 1];
+        let last = window.thresholds[W - 1];
         for i in 0..lanes.min(B) {
             let bits = spill[i];
             if alive[i] != 0 && (bits < window.low || bits >= last) {
                 // Undo the window's partial count, add the table's answer.
                 let partial = window.base as u64
-                    + window.thresholds.iter().filter(|&&t| bits >= t).count() as u64;
+                    + window.thresholds[..W]
+                        .iter()
+                        .filter(|&&t| bits >= t)
+                        .count() as u64;
                 let k = sampler.draw_from_bits(bits) as u64;
                 counts[i] = counts[i].wrapping_sub(partial).wrapping_add(k);
                 // Same expression as the vector path, with the full count.
-                jump[i] = jump_before[i] + weight * k as f64;
+                part[i] = weight * k as f64;
             }
         }
     }
@@ -164,14 +166,15 @@ mod tests {
     use rand::Rng;
 
     /// The SoA draw against one `PoissonSampler::sample` per lane: same
-    /// counts, same jumps, same stream states afterwards — for means where
-    /// the spill path is rare, common and certain.
-    #[test]
-    fn matches_scalar_draws_bit_for_bit() {
+    /// counts, same jump parts, same stream states afterwards — for means
+    /// where the spill path is rare, common and certain, with the narrow
+    /// and the full window.
+    fn check_against_scalar<const W: usize>() {
         const B: usize = 8;
         for (mean, weight) in [
             (0.2, 1.0),
             (0.05, -4.0),
+            (0.004, 1.0),
             (2.5, 0.3),
             (60.0, -0.01),
             (0.0, 1.0),
@@ -187,39 +190,57 @@ mod tests {
             let mut want_counts = [0u64; B];
             let mut spill = [0u64; B];
             for _ in 0..5000 {
-                let mut jump = [0.25f64; B];
-                let before = jump;
-                if lanes.draw(
+                let mut part = [f64::NAN; B];
+                if lanes.draw::<W>(
                     &sampler,
                     weight,
                     B,
                     &alive,
                     &mut counts,
-                    &mut jump,
+                    &mut part,
                     &mut spill,
                 ) {
-                    LaneStreams::finish_spills(
+                    LaneStreams::finish_spills::<W>(
                         &sampler,
                         weight,
                         B,
                         &alive,
                         &mut counts,
-                        &mut jump,
-                        &before,
+                        &mut part,
                         &spill,
                     );
                 }
                 for (i, rng) in scalar.iter_mut().enumerate() {
                     let k = sampler.sample(rng);
                     want_counts[i] += k as u64;
-                    assert_eq!(jump[i].to_bits(), (0.25 + weight * k as f64).to_bits());
+                    assert_eq!(part[i].to_bits(), (weight * k as f64).to_bits());
                 }
             }
-            assert_eq!(counts, want_counts, "mean {mean}");
+            assert_eq!(counts, want_counts, "mean {mean}, window {W}");
             lanes.store(vector.iter_mut());
             for (a, b) in scalar.iter_mut().zip(vector.iter_mut()) {
-                assert_eq!(a.next_u64(), b.next_u64(), "mean {mean}");
+                assert_eq!(a.next_u64(), b.next_u64(), "mean {mean}, window {W}");
             }
         }
+    }
+
+    #[test]
+    fn matches_scalar_draws_bit_for_bit() {
+        check_against_scalar::<{ crate::poisson::WINDOW }>();
+        check_against_scalar::<{ crate::poisson::NARROW }>();
+    }
+
+    /// The narrow window's spill probability is the Poisson tail it stands
+    /// for: W thresholds cover the W counts base … base + W − 1 (base = 0
+    /// here), so P(outside) = P(K ≥ 5 | λ = 0.2) = 1 − e^(−0.2)(1 + 0.2 +
+    /// 0.2²/2 + 0.2³/6 + 0.2⁴/24) ≈ 2.26·10⁻⁶ (the thresholds are the CDF
+    /// rounded up to multiples of 2⁻⁵³, so they agree to ~10⁻¹⁵).
+    #[test]
+    fn narrow_window_spill_probability_matches_the_poisson_tail() {
+        let w = *PoissonSampler::new(0.2).window();
+        let tail = 1.0 - (-0.2f64).exp() * (1.0 + 0.2 + 0.02 + 0.008 / 6.0 + 0.0016 / 24.0);
+        let p = w.spill_probability(crate::poisson::NARROW);
+        assert!((p - tail).abs() < 1e-14, "{p:e} vs {tail:e}");
+        assert!(p < crate::poisson::NARROW_MAX_SPILL);
     }
 }
