@@ -332,50 +332,23 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath>(
         // discarded); the populations the narrow window covers first, then
         // the others; the jump sums the parts in population order, exactly
         // as one draw after the other would.
-        for &j in &narrow {
-            let (sampler, weight) = (&inputs[j].sampler, inputs[j].weight_mv);
-            if streams[j].draw::<NARROW>(
-                sampler,
-                weight,
-                width,
-                &alive_mask,
-                &mut counts[j],
-                &mut parts[j],
-                &mut spill,
-            ) {
-                LaneStreams::finish_spills::<NARROW>(
-                    sampler,
-                    weight,
-                    lanes,
-                    &alive_mask,
-                    &mut counts[j],
-                    &mut parts[j],
-                    &spill,
-                );
-            }
+        macro_rules! draw_populations {
+            ($populations:expr, $window:expr) => {
+                for &j in &$populations {
+                    streams[j].draw_complete::<$window>(
+                        &inputs[j].sampler,
+                        inputs[j].weight_mv,
+                        (width, lanes),
+                        &alive_mask,
+                        &mut counts[j],
+                        &mut parts[j],
+                        &mut spill,
+                    );
+                }
+            };
         }
-        for &j in &wide {
-            let (sampler, weight) = (&inputs[j].sampler, inputs[j].weight_mv);
-            if streams[j].draw::<WINDOW>(
-                sampler,
-                weight,
-                width,
-                &alive_mask,
-                &mut counts[j],
-                &mut parts[j],
-                &mut spill,
-            ) {
-                LaneStreams::finish_spills::<WINDOW>(
-                    sampler,
-                    weight,
-                    lanes,
-                    &alive_mask,
-                    &mut counts[j],
-                    &mut parts[j],
-                    &spill,
-                );
-            }
-        }
+        draw_populations!(narrow, NARROW);
+        draw_populations!(wide, WINDOW);
         let mut jump = [0.0f64; B];
         for part in &parts {
             for (j, p) in jump[..width].iter_mut().zip(&part[..width]) {

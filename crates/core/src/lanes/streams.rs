@@ -128,6 +128,25 @@ impl<const B: usize> LaneStreams<B> {
         spilled != 0
     }
 
+    /// [`Self::draw`] for lanes `0..width`, then [`Self::finish_spills`]
+    /// for lanes `0..lanes` if some draw fell outside the thresholds.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn draw_complete<const W: usize>(
+        &mut self,
+        sampler: &PoissonSampler,
+        weight: f64,
+        (width, lanes): (usize, usize),
+        alive: &[u64; B],
+        counts: &mut [u64; B],
+        part: &mut [f64; B],
+        spill: &mut [u64; B],
+    ) {
+        if self.draw::<W>(sampler, weight, width, alive, counts, part, spill) {
+            Self::finish_spills::<W>(sampler, weight, lanes, alive, counts, part, spill);
+        }
+    }
+
     /// Completes the draws of lanes whose bits went past the first `W`
     /// thresholds (rare): replaces the partial count by the table's answer.
     #[inline(never)]
