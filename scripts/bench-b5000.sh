@@ -39,7 +39,7 @@ run() { # label threads N
     -o "$WORK/out" --trials "$TRIALS" --threads "$threads" --set "method=\"$METHOD\"" \
     --set inputs.exc.count=$((n * 4 / 5)) --set inputs.inh.count=$((n / 5)) -q >/dev/null
   read -r wall user sys < "$WORK/time"
-  echo "$label $wall $(echo "$user + $sys" | bc)" | tee -a "$WORK/runs"
+  echo "$label $wall $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" | tee -a "$WORK/runs"
 }
 
 echo "# B5000 scaling, method $METHOD, $TRIALS trials x 1 s, $ROUNDS rounds (label wall_s cpu_s)"

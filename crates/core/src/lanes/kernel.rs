@@ -339,7 +339,7 @@ pub(crate) fn step_table<const B: usize, X: super::IsaPath>(
             table.interpolate_lanes_avx2(&w.cell, &w.fraction, &mut w.coef, n)
         }
     } else {
-        table.interpolate_lanes(&w.cell, &w.fraction, &mut w.coef, n);
+        table.interpolate_lanes(&w.cell, &w.fraction, &mut w.coef, 0..n);
     }
     // 3. Gates and membrane.
     let [am, dm, ah, dh, an, dn] = &w.coef;

@@ -338,7 +338,8 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath>(
                     streams[j].draw_complete::<$window>(
                         &inputs[j].sampler,
                         inputs[j].weight_mv,
-                        (width, lanes),
+                        width,
+                        lanes,
                         &alive_mask,
                         &mut counts[j],
                         &mut parts[j],
@@ -351,8 +352,8 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath>(
         draw_populations!(wide, WINDOW);
         let mut jump = [0.0f64; B];
         for part in &parts {
-            for (j, p) in jump[..width].iter_mut().zip(&part[..width]) {
-                *j += p;
+            for (total, p) in jump[..width].iter_mut().zip(&part[..width]) {
+                *total += p;
             }
         }
         // Jumps, and which lanes need the detector or the divergence check:

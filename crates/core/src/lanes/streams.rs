@@ -8,8 +8,11 @@
 //! conversion and a table walk per lane (≈ 35 % of a step at B5000); in
 //! SoA form the 256-bit state update, the 53-bit uniforms and the compares
 //! are a handful of 4-wide integer instructions per 4 lanes, and only the
-//! rare draw outside the sampler's window of [`WINDOW`] counts takes the
-//! table.
+//! rare draw outside the window's [`NARROW`] or [`WINDOW`] counts takes
+//! the table.
+//!
+//! [`NARROW`]: crate::poisson::NARROW
+//! [`WINDOW`]: crate::poisson::WINDOW
 
 use crate::poisson::PoissonSampler;
 use rand::SeedableRng;
@@ -136,7 +139,8 @@ impl<const B: usize> LaneStreams<B> {
         &mut self,
         sampler: &PoissonSampler,
         weight: f64,
-        (width, lanes): (usize, usize),
+        width: usize,
+        lanes: usize,
         alive: &[u64; B],
         counts: &mut [u64; B],
         part: &mut [f64; B],

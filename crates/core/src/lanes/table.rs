@@ -134,17 +134,18 @@ impl GateTable {
         SLOT.map(|(value, difference)| c[difference].mul_add(fraction, c[value]))
     }
 
-    /// Interpolated coefficients of lanes `0..n` into `coef[k][lane]`,
-    /// one lane at a time (the portable path).
+    /// Interpolated coefficients of lanes `lanes` into `coef[k][lane]`,
+    /// one lane at a time (the portable path, and the AVX2 path's last
+    /// lanes that do not fill a vector).
     #[inline(always)]
     pub fn interpolate_lanes<const B: usize>(
         &self,
         cell: &[u64; B],
         fraction: &[f64; B],
         coef: &mut [[f64; B]; 6],
-        n: usize,
+        lanes: std::ops::Range<usize>,
     ) {
-        for i in 0..n.min(B) {
+        for i in lanes.start..lanes.end.min(B) {
             let c = self.interpolate(cell[i], fraction[i]);
             for (k, x) in c.into_iter().enumerate() {
                 coef[k][i] = x;
@@ -214,12 +215,7 @@ impl GateTable {
             }
             i += 4;
         }
-        for i in whole..n {
-            let c = self.interpolate(cell[i], fraction[i]);
-            for (k, x) in c.into_iter().enumerate() {
-                coef[k][i] = x;
-            }
-        }
+        self.interpolate_lanes(cell, fraction, coef, whole..n);
     }
 
     /// (A_m, D_m, A_h, D_h, A_n, D_n) at `v`, interpolated (what a kernel
@@ -304,7 +300,7 @@ mod tests {
                     }
                     let mut a = [[0.0; B]; 6];
                     let mut b = [[1.0; B]; 6];
-                    t.interpolate_lanes(&cell, &fraction, &mut a, n);
+                    t.interpolate_lanes(&cell, &fraction, &mut a, 0..n);
                     // SAFETY: AVX2 and FMA checked above.
                     unsafe { t.interpolate_lanes_avx2(&cell, &fraction, &mut b, n) };
                     for k in 0..6 {
