@@ -30,8 +30,8 @@ pub enum Method {
     /// reference the fast path is measured against.
     RushLarsenReference,
     /// Opt-in fast mode: [`Method::RushLarsen`] with the gate updates
-    /// x ← A(V) + D(V)·x interpolated from a per-protocol table (1/32 mV
-    /// grid on −150…+150 mV, built from the libm rates); the membrane is
+    /// x ← A(V) + D(V)·x interpolated from a per-protocol table (cubic in
+    /// each 1 mV cell of −150…+150 mV, built from the libm rates); the membrane is
     /// exact. The table's error and its measured effect on spike times are
     /// in docs/numerics.md and docs/performance.md.
     RushLarsenTable,

@@ -4,17 +4,26 @@
 //! is x ← A(V) + D(V)·x with D = e^(−dt(α+β)) and A = x∞(1 − D): both depend
 //! on V only (and on dt, fixed per protocol). They are tabulated once per
 //! protocol on a uniform grid of [`V_MIN_MV`, `V_MAX_MV`] with spacing
-//! [`DV_MV`], from the straightforward libm rates ([`crate::Rates::at`]), and
-//! interpolated linearly in V. A step's gate update is then an index, one
-//! 96-byte cell (values and differences) and 9 fused multiply-adds instead
-//! of 4 exponentials and 3 divisions; the membrane keeps its exact
-//! exponential.
+//! [`DV_MV`], from the straightforward libm rates ([`crate::Rates::at`]):
+//! in each cell, A and D of the three gates are the cubic polynomials in the
+//! cell's fraction s ∈ [0, 1] that interpolate the exact values at
+//! s = 0, 1/3, 2/3 and 1 (so they join continuously at the rows). A step's
+//! gate update is then an index, one 192-byte cell and 18 fused
+//! multiply-adds (Horner) instead of 4 exponentials and 3 divisions; the
+//! membrane keeps its exact exponential.
 //!
-//! Error (a priori): linear interpolation errs by at most ΔV²/8·max|f''|;
-//! the test `table_error_is_within_its_bound` measures the largest
-//! deviation of A and D from the exact values between the grid points.
-//! Outside the table, V is clamped to its edge: the gate rates of
-//! |V| > 150 mV are those of the edge (no trial that is not already
+//! Why cubic on a coarse grid rather than linear on a fine one: the cells
+//! of the voltages a neuron visits must stay in the core's caches (a linear
+//! table accurate to 10⁻⁷ needs 1/32 mV rows: 400 KB for −80…+50 mV, read
+//! from L2 every step), and a cubic's error falls with ΔV⁴: at ΔV = 1/2 mV
+//! it is ≤ 3.5·10⁻¹⁰ (linear at 1/32 mV: 1.2·10⁻⁷) in 52 KB for −80…+50 mV.
+//!
+//! Error (a priori): interpolation at four equispaced nodes errs by at most
+//! ΔV⁴/1944·max|f⁗| (the node polynomial s(s − 1/3)(s − 2/3)(s − 1) is at
+//! most 1/81 in size on [0, 1], and 81·4! = 1944); the test
+//! `table_error_is_within_its_bound` checks every point of a fine grid
+//! against it. Outside the table, V is clamped to its edge: the gate rates
+//! of |V| > 150 mV are those of the edge (no trial that is not already
 //! diverging gets there; |V| ≥ 1000 mV stops a trial).
 
 use crate::hh::{HhParams, Rates};
@@ -24,26 +33,55 @@ pub const V_MIN_MV: f64 = -150.0;
 /// Highest tabulated voltage [mV].
 pub const V_MAX_MV: f64 = 150.0;
 /// Grid spacing [mV] (a power of two, so grid voltages are exact).
-pub const DV_MV: f64 = 1.0 / 32.0;
+pub const DV_MV: f64 = 1.0;
 /// Number of rows: (V_MAX_MV − V_MIN_MV)/DV_MV + 1.
-const ROWS: usize = 9601;
+const ROWS: usize = 301;
 const _: () = assert!((V_MAX_MV - V_MIN_MV) / DV_MV + 1.0 == ROWS as f64);
 /// Number of cells between rows.
 const CELLS: usize = ROWS - 1;
 
-/// One cell [V_i, V_i + DV_MV] of the table, laid out for the AVX2 path:
-/// (A_m, D_m, A_h, D_h) at its lower end, their differences to the next
-/// row, then (A_n, D_n) and their differences — so that a lane's four m/h
-/// values are one fused multiply-add of two 256-bit loads, and its n values
-/// one of the two halves of a third. Interpolation is value + difference ×
-/// fraction, one FMA per value, on every path. 96 bytes, 32-byte aligned.
+/// One cell [V_i, V_i + DV_MV] of the table: the cubic coefficients
+/// c0..c3 (p(s) = c0 + c1·s + c2·s² + c3·s³) of the six values, laid out
+/// for the AVX2 path — c0, c1, c2, c3 of (A_m, D_m, A_h, D_h) as four
+/// 256-bit words, so that a lane's m/h values are three 256-bit fused
+/// multiply-adds (Horner), then (c0, c1) and (c2, c3) of (A_n, D_n), whose
+/// halves feed three 128-bit ones. Every path evaluates
+/// ((c3·s + c2)·s + c1)·s + c0 with the same FMAs. 192 bytes, 32-byte
+/// aligned.
 #[derive(Debug, Clone, Copy)]
 #[repr(C, align(32))]
-pub(crate) struct Cell([f64; 12]);
+pub(crate) struct Cell([f64; 24]);
 
-/// Where (value, difference) of coefficient k = 0..6 (A_m, D_m, A_h, D_h,
-/// A_n, D_n) sit in a [`Cell`].
-const SLOT: [(usize, usize); 6] = [(0, 4), (1, 5), (2, 6), (3, 7), (8, 10), (9, 11)];
+/// Where c0, c1, c2, c3 of coefficient k = 0..6 (A_m, D_m, A_h, D_h, A_n,
+/// D_n) sit in a [`Cell`].
+const SLOT: [[usize; 4]; 6] = [
+    [0, 4, 8, 12],
+    [1, 5, 9, 13],
+    [2, 6, 10, 14],
+    [3, 7, 11, 15],
+    [16, 18, 20, 22],
+    [17, 19, 21, 23],
+];
+
+/// The cubic c0 + c1·s + c2·s² + c3·s³ through (0, f0), (1/3, f1),
+/// (2/3, f2), (1, f3) (Lagrange, expanded; from the differences to f0, so
+/// that the small coefficients of a nearly constant value lose nothing to
+/// cancellation against it).
+fn cubic_through(f: [f64; 4]) -> [f64; 4] {
+    let (g1, g2, g3) = (f[1] - f[0], f[2] - f[0], f[3] - f[0]);
+    [
+        f[0],
+        (18.0 * g1 - 9.0 * g2 + 2.0 * g3) / 2.0,
+        9.0 * (-5.0 * g1 + 4.0 * g2 - g3) / 2.0,
+        9.0 * (3.0 * g1 - 3.0 * g2 + g3) / 2.0,
+    ]
+}
+
+/// Horner's form of a cell's cubic, as every path computes it.
+#[inline(always)]
+fn horner(c: [f64; 4], s: f64) -> f64 {
+    c[3].mul_add(s, c[2]).mul_add(s, c[1]).mul_add(s, c[0])
+}
 
 /// The gate table of one protocol (dt), built once per protocol.
 #[derive(Debug, Clone)]
@@ -106,16 +144,18 @@ pub(crate) fn locate(v: f64) -> (u64, f64) {
 
 impl GateTable {
     pub fn new(_p: &HhParams, dt: f64) -> Self {
-        let rows: Vec<[f64; 6]> = (0..ROWS)
-            .map(|i| exact_coefficients(V_MIN_MV + i as f64 * DV_MV, dt))
-            .collect();
-        let cells: Box<[Cell; CELLS]> = rows
-            .windows(2)
-            .map(|w| {
-                let mut c = [0.0; 12];
-                for (k, &(value, difference)) in SLOT.iter().enumerate() {
-                    c[value] = w[0][k];
-                    c[difference] = w[1][k] - w[0][k];
+        let at = |i: usize, third: f64| {
+            exact_coefficients(V_MIN_MV + (i as f64 + third / 3.0) * DV_MV, dt)
+        };
+        let cells: Box<[Cell; CELLS]> = (0..CELLS)
+            .map(|i| {
+                let nodes = [at(i, 0.0), at(i, 1.0), at(i, 2.0), at(i + 1, 0.0)];
+                let mut c = [0.0; 24];
+                for (k, slot) in SLOT.iter().enumerate() {
+                    let poly = cubic_through(nodes.map(|node| node[k]));
+                    for (&place, value) in slot.iter().zip(poly) {
+                        c[place] = value;
+                    }
                 }
                 Cell(c)
             })
@@ -127,11 +167,17 @@ impl GateTable {
     }
 
     /// (A_m, D_m, A_h, D_h, A_n, D_n) in cell `index` at `fraction`,
-    /// interpolated linearly.
+    /// interpolated by the cell's cubics.
     #[inline(always)]
     pub fn interpolate(&self, index: u64, fraction: f64) -> [f64; 6] {
         let c = &self.cells[(index as usize).min(CELLS - 1)].0;
-        SLOT.map(|(value, difference)| c[difference].mul_add(fraction, c[value]))
+        // Plain loops, not `array::map`: its closure is not inlined into
+        // the AVX2 block, where `mul_add` would become a libm call.
+        let mut out = [0.0; 6];
+        for (x, slot) in out.iter_mut().zip(&SLOT) {
+            *x = horner([c[slot[0]], c[slot[1]], c[slot[2]], c[slot[3]]], fraction);
+        }
+        out
     }
 
     /// Interpolated coefficients of lanes `lanes` into `coef[k][lane]`,
@@ -154,9 +200,9 @@ impl GateTable {
     }
 
     /// [`Self::interpolate_lanes`] with AVX2: four lanes at a time, each
-    /// lane's cell read with three 256-bit loads and interpolated with one
-    /// 256-bit and one 128-bit FMA, then transposed into lane order — the
-    /// same FMAs on the same values, so the same bits.
+    /// lane's cell read with six 256-bit loads and evaluated with three
+    /// 256-bit and three 128-bit FMAs (Horner), then transposed into lane
+    /// order — the same FMAs on the same values, so the same bits.
     ///
     /// # Safety
     /// The CPU must support AVX2 and FMA.
@@ -180,19 +226,18 @@ impl GateTable {
             for j in 0..4 {
                 let c = &self.cells[(cell[i + j] as usize).min(CELLS - 1)].0;
                 let f = _mm256_set1_pd(fraction[i + j]);
-                // SAFETY: c has 12 elements; loads of 4 at 0, 4 and 8.
-                let (value, difference, n_pair) = unsafe {
-                    (
-                        _mm256_loadu_pd(c.as_ptr()),
-                        _mm256_loadu_pd(c.as_ptr().add(4)),
-                        _mm256_loadu_pd(c.as_ptr().add(8)),
-                    )
-                };
-                mh[j] = _mm256_fmadd_pd(difference, f, value);
+                let f2 = _mm256_castpd256_pd128(f);
+                // SAFETY: c has 24 elements; loads of 4 at 0, 4, …, 20.
+                let w = |k: usize| unsafe { _mm256_loadu_pd(c.as_ptr().add(4 * k)) };
+                let (c0, c1, c2, c3) = (w(0), w(1), w(2), w(3));
+                mh[j] = _mm256_fmadd_pd(_mm256_fmadd_pd(_mm256_fmadd_pd(c3, f, c2), f, c1), f, c0);
+                let (n01, n23) = (w(4), w(5));
+                let half = |x: __m256d| _mm256_castpd256_pd128(x);
+                let high = |x: __m256d| _mm256_extractf128_pd::<1>(x);
                 nn[j] = _mm_fmadd_pd(
-                    _mm256_extractf128_pd::<1>(n_pair),
-                    _mm256_castpd256_pd128(f),
-                    _mm256_castpd256_pd128(n_pair),
+                    _mm_fmadd_pd(_mm_fmadd_pd(high(n23), f2, half(n23)), f2, high(n01)),
+                    f2,
+                    half(n01),
                 );
             }
             // 4×4 transpose of (A_m, D_m, A_h, D_h) per lane.
@@ -232,29 +277,45 @@ mod tests {
     use super::*;
 
     /// Between grid points, the interpolated A and D deviate from the exact
-    /// ones by at most the linear-interpolation bound ΔV²/8·max|f''| (max
-    /// over −100…+100 mV of second differences on a 16× finer grid) plus
-    /// rounding (values ≤ 1: a few 10⁻¹⁶).
+    /// ones by at most the cubic-interpolation bound ΔV⁴/1944·max|f⁗|, plus
+    /// rounding. max|f⁗| is taken over −120…+120 mV from fourth differences
+    /// on a grid of ΔV/8 (each is f⁗ at some point within ±ΔV/4, so their
+    /// maximum does not exceed the true one; f⁗ varies on the scale of the
+    /// rates' 10–80 mV, so sampling at ΔV/8 misses at most
+    /// ~(ΔV/8 / 10 mV)² ≈ 4·10⁻⁵ of it: × 1.01 covers that; the fourth
+    /// differences' own rounding, 16 ulp/(ΔV/8)⁴ ≈ 1.5·10⁻¹⁰, is added to
+    /// max|f⁗|). Rounding of the evaluation: the libm values at the nodes
+    /// (≤ 1 ulp, carried by the Lebesgue constant of four equispaced nodes,
+    /// 1.63), the coefficients (a few ulp of values ≤ 1) and Horner (3 FMAs
+    /// on terms ≤ 1): ≤ 10 ulp of 1 = 2.2·10⁻¹⁵.
     #[test]
     fn table_error_is_within_its_bound() {
         let dt = 0.01;
         let t = GateTable::new(&HhParams::default(), dt);
-        let h = DV_MV / 16.0;
-        let vs: Vec<f64> = (0..(200.0 / h) as usize)
-            .map(|j| -100.0 + j as f64 * h)
+        let h = DV_MV / 8.0;
+        let vs: Vec<f64> = (0..(240.0 / h) as usize)
+            .map(|j| -120.0 + j as f64 * h)
             .collect();
         let exact: Vec<[f64; 6]> = vs.iter().map(|&v| exact_coefficients(v, dt)).collect();
-        let mut f2 = [0.0f64; 6];
-        for w in exact.windows(3) {
+        let mut f4 = [0.0f64; 6];
+        for w in exact.windows(5) {
             for k in 0..6 {
-                f2[k] = f2[k].max(((w[2][k] - 2.0 * w[1][k] + w[0][k]) / (h * h)).abs());
+                let d4 = w[4][k] - 4.0 * w[3][k] + 6.0 * w[2][k] - 4.0 * w[1][k] + w[0][k];
+                f4[k] = f4[k].max((d4 / h.powi(4)).abs());
             }
         }
+        let rounding_f4 = 16.0 * f64::EPSILON / h.powi(4);
+        // Points between the grid rows, including a third of the way
+        // (a node) and arbitrary fractions.
+        let probe: Vec<f64> = (0..(240.0 / DV_MV) as usize * 7)
+            .map(|j| -120.0 + j as f64 * DV_MV / 7.0 + 1e-3)
+            .collect();
         let mut worst = [0.0f64; 6];
-        for (v, want) in vs.iter().zip(&exact) {
+        for v in vs.iter().chain(&probe) {
+            let want = exact_coefficients(*v, dt);
             let got = t.coefficients(*v);
             for k in 0..6 {
-                let bound = DV_MV * DV_MV / 8.0 * f2[k] * 1.01 + 1e-15;
+                let bound = DV_MV.powi(4) / 1944.0 * (f4[k] * 1.01 + rounding_f4) + 2.2e-15;
                 let err = (got[k] - want[k]).abs();
                 worst[k] = worst[k].max(err);
                 assert!(err <= bound, "V = {v}, k = {k}: {err:e} > {bound:e}");
@@ -262,8 +323,20 @@ mod tests {
         }
         eprintln!("max |table − exact| (A_m, D_m, A_h, D_h, A_n, D_n): {worst:?}");
         // A step moves a gate by dt·k·|x∞ − x|, typically 1e-4…1e-2; the
-        // table's error per step must be orders of magnitude below.
-        assert!(worst.iter().all(|&e| e < 1e-6), "{worst:?}");
+        // table's error per step must be orders of magnitude below (the
+        // previous linear table's 1.2·10⁻⁷, at least).
+        assert!(worst.iter().all(|&e| e < 1e-8), "{worst:?}");
+    }
+
+    /// The cubic through four points reproduces them (and so is
+    /// continuous from cell to cell: both cells meet a row's exact value).
+    #[test]
+    fn cubic_passes_through_its_nodes() {
+        let f = [0.9, 0.93, 0.97, 0.99];
+        let c = cubic_through(f);
+        for (s, want) in [0.0, 1.0 / 3.0, 2.0 / 3.0, 1.0].into_iter().zip(f) {
+            assert!((horner(c, s) - want).abs() < 1e-15, "{s}");
+        }
     }
 
     /// The AVX2 interpolation gives the portable one's bits, for any fill
