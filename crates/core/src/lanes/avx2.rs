@@ -9,7 +9,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 /// # Safety
 /// The CPU must support AVX2 and FMA.
 #[target_feature(enable = "avx2,fma")]
-pub(super) unsafe fn block<K: Kernel, const B: usize, R: Recorder>(
+pub(super) unsafe fn block<K: Kernel, const B: usize, R: Recorder, const FULL: bool>(
     kernel: &K,
     protocol: &Protocol,
     rngs: &mut [Xoshiro256PlusPlus],
@@ -17,5 +17,5 @@ pub(super) unsafe fn block<K: Kernel, const B: usize, R: Recorder>(
     rec: &mut R,
     errors: &mut [Option<TrialError>],
 ) {
-    block_impl::<K, B, R, Avx2Path>(kernel, protocol, rngs, outs, rec, errors)
+    block_impl::<K, B, R, Avx2Path, FULL>(kernel, protocol, rngs, outs, rec, errors)
 }
