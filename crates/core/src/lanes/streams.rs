@@ -81,9 +81,10 @@ impl<const B: usize> LaneStreams<B> {
     /// One Poisson draw for lanes `0..n` (n ≤ B, whole vectors) with the
     /// first `W` thresholds of the sampler's window: adds the count to
     /// `counts` where `alive` (all ones) and sets `part` to `weight ·
-    /// count`. Returns true if some lane's draw fell outside the
-    /// thresholds; those lanes then hold their 53 random bits in `spill`
-    /// and a partial count, and [`Self::finish_spills`] (same `W`) must run.
+    /// count`. Returns true if some lane's draw (live or not) fell outside
+    /// the thresholds; those lanes then hold their 53 random bits in
+    /// `spill` and a partial count, and [`Self::finish_spills`] (same `W`)
+    /// must run.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     pub fn draw<const W: usize>(
@@ -126,7 +127,9 @@ impl<const B: usize> LaneStreams<B> {
             counts[i] += k & alive[i];
             part[i] = weight * kf;
             spill[i] = bits as u64;
-            spilled |= ((bits < low) as u64 | (bits >= last) as u64) & alive[i];
+            // Dead and padding lanes may flag too (finish_spills skips
+            // them): cheaper than masking every lane's flag.
+            spilled |= (bits < low) as u64 | (bits >= last) as u64;
         }
         spilled != 0
     }
