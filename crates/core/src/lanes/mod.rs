@@ -24,7 +24,7 @@ pub(crate) mod table;
 
 use crate::hh::HhState;
 use crate::method::Method;
-use crate::poisson::{NARROW, NARROW_MAX_SPILL, WINDOW};
+use crate::poisson::{MEDIUM, NARROW, NARROW_MAX_SPILL, WINDOW};
 use crate::trial::{Protocol, Recorder, TrialError, TrialOutput, V_LIMIT_MV, hermite_crossing};
 use kernel::{Consts, Scratch, State};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -337,9 +337,13 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
         .collect();
     let mut counts = vec![[0u64; B]; n_in];
     let mut parts = vec![[0.0f64; B]; n_in];
-    // Which populations draw with the narrow window (chosen once per block).
-    let (narrow, wide): (Vec<usize>, Vec<usize>) = (0..n_in)
-        .partition(|&j| inputs[j].sampler.window().spill_probability(NARROW) < NARROW_MAX_SPILL);
+    // How many thresholds each population compares with: the fewest whose
+    // window a draw leaves with probability below NARROW_MAX_SPILL (chosen
+    // once per block).
+    let fits =
+        |j: &usize, w: usize| inputs[*j].sampler.window().spill_probability(w) < NARROW_MAX_SPILL;
+    let (narrow, rest): (Vec<usize>, Vec<usize>) = (0..n_in).partition(|j| fits(j, NARROW));
+    let (medium, wide): (Vec<usize>, Vec<usize>) = rest.into_iter().partition(|j| fits(j, MEDIUM));
     let mut alive_mask = [0u64; B];
     alive_mask[..lanes].fill(u64::MAX);
     let mut spill = [0u64; B];
@@ -353,8 +357,7 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
         kernel.step::<B, X>(&mut s, &mut w, width);
         // Input: one draw per population, every lane from its own stream
         // (dead lanes draw too, but count nothing; their results are
-        // discarded); the populations the narrow window covers first, then
-        // the others; the jump sums the parts in population order, exactly
+        // discarded); by window size, narrow, medium, wide; the jump sums the parts in population order, exactly
         // as one draw after the other would.
         macro_rules! draw_populations {
             ($populations:expr, $window:expr) => {
@@ -373,6 +376,7 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
             };
         }
         draw_populations!(narrow, NARROW);
+        draw_populations!(medium, MEDIUM);
         draw_populations!(wide, WINDOW);
         let mut jump = [0.0f64; B];
         for part in &parts {

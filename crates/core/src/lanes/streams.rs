@@ -8,10 +8,11 @@
 //! conversion and a table walk per lane (≈ 35 % of a step at B5000); in
 //! SoA form the 256-bit state update, the 53-bit uniforms and the compares
 //! are a handful of 4-wide integer instructions per 4 lanes, and only the
-//! rare draw outside the window's [`NARROW`] or [`WINDOW`] counts takes
+//! rare draw outside the window's [`NARROW`], [`MEDIUM`] or [`WINDOW`] counts takes
 //! the table.
 //!
 //! [`NARROW`]: crate::poisson::NARROW
+//! [`MEDIUM`]: crate::poisson::MEDIUM
 //! [`WINDOW`]: crate::poisson::WINDOW
 
 use crate::poisson::PoissonSampler;
@@ -253,6 +254,7 @@ mod tests {
     #[test]
     fn matches_scalar_draws_bit_for_bit() {
         check_against_scalar::<{ crate::poisson::WINDOW }>();
+        check_against_scalar::<{ crate::poisson::MEDIUM }>();
         check_against_scalar::<{ crate::poisson::NARROW }>();
     }
 
@@ -268,5 +270,28 @@ mod tests {
         let p = w.spill_probability(crate::poisson::NARROW);
         assert!((p - tail).abs() < 1e-14, "{p:e} vs {tail:e}");
         assert!(p < crate::poisson::NARROW_MAX_SPILL);
+    }
+
+    /// The medium window at N = 100 000's inhibitory mean of 1: 8
+    /// thresholds cover the counts 0…7, so P(outside) = P(K ≥ 8 | λ = 1) =
+    /// 1 − e⁻¹·Σ_{k≤7} 1/k! ≈ 1.02·10⁻⁵ (below NARROW_MAX_SPILL; the narrow
+    /// window's P(K ≥ 5) ≈ 3.7·10⁻³ is not).
+    #[test]
+    fn medium_window_spill_probability_matches_the_poisson_tail() {
+        let w = *PoissonSampler::new(1.0).window();
+        assert_eq!(w.base, 0);
+        let mut term = 1.0f64;
+        let mut head = 0.0;
+        for k in 0..8 {
+            if k > 0 {
+                term /= k as f64;
+            }
+            head += term;
+        }
+        let tail = 1.0 - (-1.0f64).exp() * head;
+        let p = w.spill_probability(crate::poisson::MEDIUM);
+        assert!((p - tail).abs() < 1e-14, "{p:e} vs {tail:e}");
+        assert!(p < crate::poisson::NARROW_MAX_SPILL);
+        assert!(w.spill_probability(crate::poisson::NARROW) > crate::poisson::NARROW_MAX_SPILL);
     }
 }
