@@ -101,6 +101,19 @@ fn protocols(duration_ms: f64) -> Vec<(&'static str, Protocol)> {
             ),
         ),
         (
+            // Means of 4 and 1 per step: the wide and the medium Poisson
+            // window (weights scaled by √(5000/N) to keep the dynamics).
+            "N=100000",
+            protocol(
+                HhParams::default(),
+                Method::RushLarsen,
+                duration_ms,
+                0.01,
+                QUESTION_INITIAL,
+                &exc_inh(100_000, 0.2236, -0.8944),
+            ),
+        ),
+        (
             "no input, dt 0.05",
             protocol(
                 HhParams {
