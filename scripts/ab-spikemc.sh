@@ -10,7 +10,7 @@
 #     run experiments/inputs-5000.toml --set 'method="rush-larsen-table"'
 # The script adds `-o DIR -q --threads 1` to each run.
 set -euo pipefail
-if [ $# -lt 4 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then sed -n '2,12p' "$0"; exit 0; fi
+if [ $# -lt 4 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then sed -n '2,11p' "$0"; exit 0; fi
 k=$1 a=$2 b=$3; shift 3
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/ab.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
