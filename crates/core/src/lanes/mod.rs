@@ -251,7 +251,7 @@ fn dispatch<K: Kernel, const B: usize, R: Recorder>(
 ) {
     // A block whose computed width is all of B gets a copy of the loop in
     // which every lane loop has the constant trip count B: the compiler
-    // then unrolls them (no counters, constant addresses; ~7 % fewer
+    // then unrolls them (no counters, constant addresses; 5–7 % fewer
     // instructions per step). Both copies compute the same lanes.
     let full = vector_width::<B>(outs.len()) == B;
     match (isa, full) {
@@ -357,8 +357,9 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
         kernel.step::<B, X>(&mut s, &mut w, width);
         // Input: one draw per population, every lane from its own stream
         // (dead lanes draw too, but count nothing; their results are
-        // discarded); by window size, narrow, medium, wide; the jump sums the parts in population order, exactly
-        // as one draw after the other would.
+        // discarded); by window size, narrow, medium, wide; the jump sums
+        // the parts in population order, exactly as one draw after the
+        // other would.
         macro_rules! draw_populations {
             ($populations:expr, $window:expr) => {
                 for &j in &$populations {
