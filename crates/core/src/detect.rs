@@ -25,9 +25,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DetectParams {
-    /// [mV] a spike is an upward crossing of this level (default 0).
+    /// \[mV\] a spike is an upward crossing of this level (default 0).
     pub threshold_mv: f64,
-    /// [mV] after a spike, detection re-arms only when V < rearm_mv
+    /// \[mV\] after a spike, detection re-arms only when V < rearm_mv
     /// (default −30); must be below the threshold (`pre-kick`: V ≤ rearm_mv,
     /// at most the threshold).
     pub rearm_mv: f64,

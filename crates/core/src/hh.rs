@@ -22,11 +22,11 @@ pub struct HhParams {
     pub g_k: f64,
     /// [mS/cm²] leak conductance (default 0.3).
     pub g_l: f64,
-    /// [mV] sodium reversal potential (default 50.0).
+    /// \[mV\] sodium reversal potential (default 50.0).
     pub e_na: f64,
-    /// [mV] potassium reversal potential (default −77.0).
+    /// \[mV\] potassium reversal potential (default −77.0).
     pub e_k: f64,
-    /// [mV] leak reversal potential (default −54.387).
+    /// \[mV\] leak reversal potential (default −54.387).
     pub e_l: f64,
     /// [µA/cm²] constant applied current (default 3.0, as in the question).
     pub i_app: f64,
@@ -91,10 +91,10 @@ impl HhParams {
     }
 }
 
-/// State of the HH neuron: V [mV] and the gates m, h, n (dimensionless, in [0, 1]).
+/// State of the HH neuron: V \[mV\] and the gates m, h, n (dimensionless, in [0, 1]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct HhState {
-    /// [mV] membrane potential.
+    /// \[mV\] membrane potential.
     pub v: f64,
     /// Sodium activation.
     pub m: f64,
@@ -156,7 +156,7 @@ pub struct Rates {
 }
 
 impl Rates {
-    /// Evaluates all six rates at `v` [mV].
+    /// Evaluates all six rates at `v` \[mV\].
     ///
     /// 0.1 (V+40)/(1 − e^(−x)) with x = (V+40)/10 equals 1/exprel(−x), which
     /// is finite and smooth through x = 0; likewise α_n = 0.1/exprel(−x) with

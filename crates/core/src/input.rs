@@ -17,12 +17,12 @@ use serde::{Deserialize, Serialize};
 pub struct PoissonInput {
     /// Number of input neurons N (≥ 0).
     pub count: u32,
-    /// [Hz] firing rate r of each input neuron.
+    /// \[Hz\] firing rate r of each input neuron.
     pub rate_hz: f64,
     /// Probability p that a spike is transmitted (the question's h = 1), in [0, 1].
     #[serde(default = "one")]
     pub p_transmit: f64,
-    /// [mV] voltage jump per transmitted spike (delta synapse); negative for
+    /// \[mV\] voltage jump per transmitted spike (delta synapse); negative for
     /// inhibition. The question *meant* +1 mV / −4 mV; its Euler code
     /// applied dt·G = 0.01 mV / −0.04 mV.
     pub weight: f64,
@@ -41,7 +41,7 @@ impl PoissonInput {
         Ok(())
     }
 
-    /// [Hz] rate of the superposed transmitted process, N·r·p.
+    /// \[Hz\] rate of the superposed transmitted process, N·r·p.
     pub fn total_rate_hz(&self) -> f64 {
         self.count as f64 * self.rate_hz * self.p_transmit
     }

@@ -5,7 +5,7 @@
 //!
 //! | kind                | event of weight w                     | enters the membrane as            |
 //! |---------------------|---------------------------------------|-----------------------------------|
-//! | `delta` (default)   | V jumps by w [mV]                     | —                                 |
+//! | `delta` (default)   | V jumps by w \[mV\]                     | —                                 |
 //! | `exp-current`       | I jumps by w [µA/cm²], decays with τ  | C dV/dt += I                      |
 //! | `alpha-current`     | I(t) = w·(t/τ)·e^(1−t/τ), peak w at τ | C dV/dt += I                      |
 //! | `exp-conductance`   | g jumps by |w| [mS/cm²], decays with τ| C dV/dt += g·(E − V)              |
@@ -83,14 +83,14 @@ impl SynapseKind {
 pub struct SynapseParams {
     /// Synapse kind (default `delta`).
     pub kind: SynapseKind,
-    /// [ms] decay time constant (exp) or time to peak (alpha) of excitatory
+    /// \[ms\] decay time constant (exp) or time to peak (alpha) of excitatory
     /// populations (weight ≥ 0); default 5 (COBAHH).
     pub tau_exc_ms: f64,
-    /// [ms] the same for inhibitory populations (weight < 0); default 10.
+    /// \[ms\] the same for inhibitory populations (weight < 0); default 10.
     pub tau_inh_ms: f64,
-    /// [mV] reversal potential of excitatory conductances; default 0.
+    /// \[mV\] reversal potential of excitatory conductances; default 0.
     pub e_exc_mv: f64,
-    /// [mV] reversal potential of inhibitory conductances; default −80.
+    /// \[mV\] reversal potential of inhibitory conductances; default −80.
     pub e_inh_mv: f64,
 }
 
@@ -116,7 +116,7 @@ impl SynapseParams {
         Ok(())
     }
 
-    /// The channel of a population with `weight`, at step `dt` [ms].
+    /// The channel of a population with `weight`, at step `dt` \[ms\].
     pub(crate) fn channel(&self, weight: f64, dt: f64) -> Channel {
         self.channel_with(weight, dt, None, None)
     }
@@ -170,15 +170,15 @@ impl SynapseParams {
 pub(crate) struct Channel {
     /// Increment per event: of g (exp) or of y (alpha).
     pub jump: f64,
-    /// [mV] reversal potential (conductance kinds only).
+    /// \[mV\] reversal potential (conductance kinds only).
     pub e_rev: f64,
     /// e^(−dt/τ).
     pub decay: f64,
     /// e^(−dt/(2τ)).
     pub decay_half: f64,
-    /// [ms] step.
+    /// \[ms\] step.
     pub dt: f64,
-    /// [ms] time constant.
+    /// \[ms\] time constant.
     pub tau: f64,
 }
 

@@ -14,7 +14,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-/// |V| above this [mV] means the integration has blown up (HH stays within
+/// |V| above this \[mV\] means the integration has blown up (HH stays within
 /// about −90…+60 mV; the gap leaves room for large delta jumps).
 pub const V_LIMIT_MV: f64 = 1000.0;
 
@@ -79,9 +79,9 @@ pub struct ProtocolSpec<'a> {
     pub params: HhParams,
     /// Integration method.
     pub method: Method,
-    /// [ms] trial length; must be a whole number of steps.
+    /// \[ms\] trial length; must be a whole number of steps.
     pub duration_ms: f64,
-    /// [ms] integration step.
+    /// \[ms\] integration step.
     pub dt_ms: f64,
     /// Spike detector.
     pub detect: DetectParams,
@@ -224,7 +224,7 @@ impl Protocol {
     }
 
     /// The same protocol with input processes other than superposed Poisson
-    /// (one per population, in stream order; see [`InputSpec::prepare`]).
+    /// (one per population, in stream order; see [`InputSpec::prepare`](crate::process::InputSpec::prepare)).
     /// Any non-Poisson process sends the protocol to the generic path.
     ///
     /// # Panics
@@ -271,8 +271,8 @@ impl Protocol {
         Ok(self)
     }
 
-    /// Per-population synaptic time constants [ms] and reversal potentials
-    /// [mV] overriding the `[synapse]` class defaults (`None`: keep); one
+    /// Per-population synaptic time constants \[ms\] and reversal potentials
+    /// \[mV\] overriding the `[synapse]` class defaults (`None`: keep); one
     /// entry per population, `names` for error messages. Call after
     /// [`Protocol::with_model`].
     pub fn with_channel_overrides(
@@ -337,12 +337,12 @@ impl Protocol {
         self.n_steps
     }
 
-    /// [ms] step.
+    /// \[ms\] step.
     pub fn dt_ms(&self) -> f64 {
         self.dt_ms
     }
 
-    /// [ms] trial length, n_steps · dt.
+    /// \[ms\] trial length, n_steps · dt.
     pub fn duration_ms(&self) -> f64 {
         self.n_steps as f64 * self.dt_ms
     }
@@ -372,7 +372,7 @@ impl Protocol {
 /// Buffers a trial writes into; reuse one per worker to avoid allocation.
 #[derive(Debug, Clone, Default)]
 pub struct TrialOutput {
-    /// [ms] spike times, increasing, in [0, duration).
+    /// \[ms\] spike times, increasing, in [0, duration).
     pub spikes_ms: Vec<f64>,
     /// Transmitted input events per population, in stream order.
     pub input_counts: Vec<u64>,
@@ -381,9 +381,9 @@ pub struct TrialOutput {
 /// Sampled state of one trial, column by column.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Trace {
-    /// [ms] sample times: 0, stride·dt, 2·stride·dt, …
+    /// \[ms\] sample times: 0, stride·dt, 2·stride·dt, …
     pub t_ms: Vec<f64>,
-    /// [mV] membrane potential (after the step's input jump).
+    /// \[mV\] membrane potential (after the step's input jump).
     pub v_mv: Vec<f64>,
     /// Gates.
     pub m: Vec<f64>,
@@ -408,7 +408,7 @@ pub struct Trace {
     /// `i_na`, `i_k` are NaN.
     pub syn: Vec<Vec<f64>>,
     /// Transmitted input spikes of the populations with `record_sources`:
-    /// (population index in stream order, source id, time [ms]), in step
+    /// (population index in stream order, source id, time \[ms\]), in step
     /// order (and time order within a population and step).
     pub source_spikes: Vec<(u32, u32, f64)>,
 }
@@ -448,13 +448,13 @@ pub enum TrialError {
          use a smaller dt_ms or method = \"rush-larsen\""
     )]
     Diverged {
-        /// [ms] time of the step where V left the sane range.
+        /// \[ms\] time of the step where V left the sane range.
         t_ms: f64,
-        /// [mV] the offending value.
+        /// \[mV\] the offending value.
         v_mv: f64,
         /// Method name.
         method: &'static str,
-        /// [ms] step.
+        /// \[ms\] step.
         dt_ms: f64,
     },
     /// The adaptive integrator gave up (`method = "rk45"`).

@@ -224,7 +224,7 @@ fn siegert_integral(a: f64, b: f64) -> f64 {
     s * h / 3.0
 }
 
-/// Stationary LIF rate [Hz] under white noise (Siegert 1951; Brunel 2000
+/// Stationary LIF rate \[Hz\] under white noise (Siegert 1951; Brunel 2000
 /// eq. 21): 1/ν = t_ref + τ√π ∫_{(V_r−μ)/σ}^{(θ−μ)/σ} e^{u²}(1+erf u) du,
 /// μ = E_L + τΣλw, σ = √(τΣλw²).
 pub fn siegert_hz(lif: &LifParams, mu: f64, sigma: f64, theta: f64) -> f64 {

@@ -8,7 +8,7 @@ use spikemc_core::Trace;
 pub struct TrialRecord {
     /// Trial id within its point.
     pub trial: u32,
-    /// [ms] spike times.
+    /// \[ms\] spike times.
     pub spikes_ms: Vec<f64>,
     /// Transmitted input events per population (plan's `input_names` order).
     pub input_counts: Vec<u64>,

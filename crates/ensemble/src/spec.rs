@@ -16,9 +16,9 @@ pub struct ExperimentSpec {
     /// Free-text description.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
-    /// [ms] length of each trial.
+    /// \[ms\] length of each trial.
     pub duration_ms: f64,
-    /// [ms] integration step (default 0.01).
+    /// \[ms\] integration step (default 0.01).
     #[serde(default = "default_dt")]
     pub dt_ms: f64,
     /// Integration method (default rush-larsen).
@@ -99,11 +99,11 @@ pub struct MethodOptionsSpec {
     pub rtol: f64,
     /// Absolute tolerance in the units of the state (mV, gates), > 0 (default 1e-8).
     pub atol: f64,
-    /// [ms] first trial step (default 0.01).
+    /// \[ms\] first trial step (default 0.01).
     pub h_init_ms: f64,
-    /// [ms] largest step (default 1; never beyond dt_ms with grid timing).
+    /// \[ms\] largest step (default 1; never beyond dt_ms with grid timing).
     pub h_max_ms: f64,
-    /// [ms] smallest step before giving up (default 0).
+    /// \[ms\] smallest step before giving up (default 0).
     pub h_min_ms: f64,
     /// Most steps per grid step or event interval (default 10⁷).
     pub max_steps: u64,
@@ -141,7 +141,7 @@ impl MethodOptionsSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InitialSpec {
-    /// [mV] initial membrane potential (default −65, for every model).
+    /// \[mV\] initial membrane potential (default −65, for every model).
     #[serde(default = "default_v0")]
     pub v_mv: f64,
     /// Initial m; default m∞(v_mv) of the model (HH and Traub–Miles only).
@@ -177,7 +177,7 @@ pub struct RecordSpec {
     /// Trial ids whose traces are written to `traces/` (default none).
     #[serde(default)]
     pub trials: Vec<u64>,
-    /// [ms] sampling interval of traces (default 0.1; a whole multiple of dt_ms).
+    /// \[ms\] sampling interval of traces (default 0.1; a whole multiple of dt_ms).
     #[serde(default = "default_interval")]
     pub interval_ms: f64,
 }
@@ -199,22 +199,22 @@ impl Default for RecordSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AnalysisSpec {
-    /// [ms] spikes before this time are left out of ISI, Fano and PSTH statistics (default 0).
+    /// \[ms\] spikes before this time are left out of ISI, Fano and PSTH statistics (default 0).
     #[serde(default)]
     pub transient_ms: f64,
-    /// [ms] ISI histogram bin width (default 1).
+    /// \[ms\] ISI histogram bin width (default 1).
     #[serde(default = "d_isi_bin")]
     pub isi_bin_ms: f64,
-    /// [ms] ISI histogram range; longer intervals go to an overflow bin (default 200).
+    /// \[ms\] ISI histogram range; longer intervals go to an overflow bin (default 200).
     #[serde(default = "d_isi_max")]
     pub isi_max_ms: f64,
-    /// [ms] counting windows for Fano factors (default 10, 20, 50, 100, 200, 500, 1000).
+    /// \[ms\] counting windows for Fano factors (default 10, 20, 50, 100, 200, 500, 1000).
     #[serde(default = "d_windows")]
     pub fano_windows_ms: Vec<f64>,
-    /// [ms] window of the summary's Fano factor (default: the whole analysed span).
+    /// \[ms\] window of the summary's Fano factor (default: the whole analysed span).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub main_window_ms: Option<f64>,
-    /// [ms] PSTH bin width (default 10).
+    /// \[ms\] PSTH bin width (default 10).
     #[serde(default = "d_psth")]
     pub psth_bin_ms: f64,
     /// Confidence level of all intervals (default 0.95).

@@ -32,7 +32,7 @@ pub(crate) struct Consts {
     pub e_k: f64,
     /// g_L·E_L + I_app [µA/cm²].
     pub leak_drive: f64,
-    /// −dt [ms].
+    /// −dt \[ms\].
     pub neg_dt: f64,
     /// −dt / C_m.
     pub neg_dt_over_c: f64,

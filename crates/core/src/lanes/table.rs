@@ -29,11 +29,11 @@
 
 use crate::hh::{HhParams, Rates};
 
-/// Lowest tabulated voltage [mV].
+/// Lowest tabulated voltage \[mV\].
 pub const V_MIN_MV: f64 = -150.0;
-/// Highest tabulated voltage [mV].
+/// Highest tabulated voltage \[mV\].
 pub const V_MAX_MV: f64 = 150.0;
-/// Grid spacing [mV] (a power of two, so grid voltages are exact).
+/// Grid spacing \[mV\] (a power of two, so grid voltages are exact).
 pub const DV_MV: f64 = 1.0;
 /// Number of rows: (V_MAX_MV − V_MIN_MV)/DV_MV + 1.
 const ROWS: usize = 301;

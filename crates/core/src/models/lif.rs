@@ -18,17 +18,17 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LifParams {
-    /// [ms] membrane time constant τ_m = C/g_L (default 20).
+    /// \[ms\] membrane time constant τ_m = C/g_L (default 20).
     pub tau_m_ms: f64,
     /// [µF/cm²] membrane capacitance (default 1.0; g_L = c_m/τ_m).
     pub c_m: f64,
-    /// [mV] leak reversal (resting) potential E_L (default −70).
+    /// \[mV\] leak reversal (resting) potential E_L (default −70).
     pub e_l_mv: f64,
-    /// [mV] spike threshold θ (default −50).
+    /// \[mV\] spike threshold θ (default −50).
     pub v_threshold_mv: f64,
-    /// [mV] reset potential (default −60); must be below the threshold.
+    /// \[mV\] reset potential (default −60); must be below the threshold.
     pub v_reset_mv: f64,
-    /// [ms] absolute refractory period (default 2).
+    /// \[ms\] absolute refractory period (default 2).
     pub t_ref_ms: f64,
     /// [µA/cm²] constant applied current (default 0).
     pub i_app: f64,

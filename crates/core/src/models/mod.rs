@@ -68,7 +68,7 @@ impl Neuron {
         }
     }
 
-    /// The state at potential `v` [mV] with every gate at its steady state
+    /// The state at potential `v` \[mV\] with every gate at its steady state
     /// (models without gates: m = h = n = 0, unused).
     pub fn at_rest(&self, v: f64) -> HhState {
         match self {
@@ -101,7 +101,7 @@ pub(crate) trait Model {
     fn gates_exact(&self, s: &HhState, dt: f64) -> HhState;
     /// Ionic currents (I_Na, I_K, I_L) [µA/cm²] for traces, outward positive.
     fn currents(&self, s: &HhState) -> (f64, f64, f64);
-    /// Threshold model: (θ [mV], V_reset [mV], t_ref [ms]); spikes are then
+    /// Threshold model: (θ \[mV\], V_reset \[mV\], t_ref \[ms\]); spikes are then
     /// threshold events of the model, not detector crossings.
     fn threshold(&self) -> Option<(f64, f64, f64)> {
         None

@@ -14,7 +14,7 @@ pub struct PassiveParams {
     pub c_m: f64,
     /// [mS/cm²] leak conductance (default 0.05, τ_m = 20 ms).
     pub g_l: f64,
-    /// [mV] leak reversal potential (default −65.0).
+    /// \[mV\] leak reversal potential (default −65.0).
     pub e_l: f64,
     /// [µA/cm²] constant applied current (default 0).
     pub i_app: f64,

@@ -34,13 +34,13 @@ pub struct TraubParams {
     pub g_k: f64,
     /// [mS/cm²] leak conductance (default 0.05; 10 nS).
     pub g_l: f64,
-    /// [mV] sodium reversal potential (default 50).
+    /// \[mV\] sodium reversal potential (default 50).
     pub e_na: f64,
-    /// [mV] potassium reversal potential (default −90).
+    /// \[mV\] potassium reversal potential (default −90).
     pub e_k: f64,
-    /// [mV] leak reversal potential (default −60).
+    /// \[mV\] leak reversal potential (default −60).
     pub e_l: f64,
-    /// [mV] V_T, which shifts every rate function (default −63).
+    /// \[mV\] V_T, which shifts every rate function (default −63).
     pub v_t: f64,
     /// [µA/cm²] constant applied current (default 0).
     pub i_app: f64,
@@ -107,7 +107,7 @@ pub struct TraubRates {
 }
 
 impl TraubRates {
-    /// The rates at `v` [mV] for threshold shift `v_t` [mV].
+    /// The rates at `v` \[mV\] for threshold shift `v_t` \[mV\].
     #[inline]
     pub fn at(v: f64, v_t: f64) -> Self {
         let u = v - v_t;

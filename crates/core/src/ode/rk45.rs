@@ -68,12 +68,12 @@ pub struct Rk45Options {
     /// every component, so scale the state so that it fits all (mV and
     /// gates in [0, 1] both do at 1e-8).
     pub atol: f64,
-    /// [ms] first trial step of a new integrator, default 0.01 ms. Later
+    /// \[ms\] first trial step of a new integrator, default 0.01 ms. Later
     /// calls start from the step size the previous call ended with.
     pub h_init_ms: f64,
-    /// [ms] largest step, default 1 ms.
+    /// \[ms\] largest step, default 1 ms.
     pub h_max_ms: f64,
-    /// [ms] smallest step the controller may ask for before giving up with
+    /// \[ms\] smallest step the controller may ask for before giving up with
     /// [`Rk45Error::StepTooSmall`], default 0 (only the floating-point
     /// resolution of t limits it). The last step of a call, clipped to land
     /// on the end time, may be shorter.
@@ -162,9 +162,9 @@ pub enum Rk45Error {
          loosen rtol/atol, or use an implicit or exponential method)"
     )]
     StepTooSmall {
-        /// [ms] time of the last accepted state.
+        /// \[ms\] time of the last accepted state.
         t_ms: f64,
-        /// [ms] the step size the controller asked for.
+        /// \[ms\] the step size the controller asked for.
         h_ms: f64,
     },
     /// `max_steps` steps in one call did not reach the end time.
@@ -173,7 +173,7 @@ pub enum Rk45Error {
          stopped at t = {t_ms} ms (raise max_steps or h_max_ms, or loosen rtol/atol)"
     )]
     TooManySteps {
-        /// [ms] time of the last accepted state.
+        /// \[ms\] time of the last accepted state.
         t_ms: f64,
     },
     /// The state or its derivative became NaN or infinite and no smaller
@@ -183,7 +183,7 @@ pub enum Rk45Error {
          (the model blew up: check parameters and input weights)"
     )]
     NonFinite {
-        /// [ms] time of the last finite state.
+        /// \[ms\] time of the last finite state.
         t_ms: f64,
     },
     /// The end time is before the start time, or either is not finite.
@@ -191,9 +191,9 @@ pub enum Rk45Error {
         "rk45: cannot integrate from t = {t0_ms} ms to t = {t1_ms} ms (need t0 <= t1, both finite)"
     )]
     InvalidInterval {
-        /// [ms] start time.
+        /// \[ms\] start time.
         t0_ms: f64,
-        /// [ms] end time.
+        /// \[ms\] end time.
         t1_ms: f64,
     },
 }
@@ -220,7 +220,7 @@ pub struct Rk45Stats {
 pub struct Rk45 {
     dim: usize,
     opts: Rk45Options,
-    /// Next step size to try [ms].
+    /// Next step size to try \[ms\].
     h: f64,
     /// err of the last accepted step, for the PI controller.
     err_prev: f64,
@@ -553,15 +553,15 @@ impl Rk45 {
 /// Borrowed from the integrator for the duration of the `on_step` call.
 #[derive(Debug, Clone, Copy)]
 pub struct DenseStep<'a> {
-    /// [ms] start of the step.
+    /// \[ms\] start of the step.
     pub t0: f64,
-    /// [ms] end of the step (exactly the end time for the last step).
+    /// \[ms\] end of the step (exactly the end time for the last step).
     pub t1: f64,
     /// State at `t0`.
     pub y0: &'a [f64],
     /// State at `t1` (5th order).
     pub y1: &'a [f64],
-    /// [ms] step size used (t1 − t0 up to rounding).
+    /// \[ms\] step size used (t1 − t0 up to rounding).
     h: f64,
     k: &'a [Vec<f64>; 7],
 }

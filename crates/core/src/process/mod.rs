@@ -81,7 +81,7 @@ pub const MAX_EXPLICIT_SOURCES: u32 = 10_000_000;
 pub struct InputSpec {
     /// Number of input neurons N.
     pub count: u32,
-    /// [Hz] firing rate r of each input neuron (inhomogeneous: the mean of
+    /// \[Hz\] firing rate r of each input neuron (inhomogeneous: the mean of
     /// the sinusoid, or the rate before the first profile break).
     pub rate_hz: f64,
     /// Probability p that a spike is transmitted, in [0, 1] (default 1).
@@ -98,22 +98,22 @@ pub struct InputSpec {
     /// MIP: pairwise count correlation c in (0, 1].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correlation: Option<f64>,
-    /// [Hz] inhomogeneous sinusoid: amplitude a, |a| ≤ rate_hz.
+    /// \[Hz\] inhomogeneous sinusoid: amplitude a, |a| ≤ rate_hz.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amplitude_hz: Option<f64>,
-    /// [Hz] inhomogeneous sinusoid: frequency f ≥ 0.
+    /// \[Hz\] inhomogeneous sinusoid: frequency f ≥ 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequency_hz: Option<f64>,
-    /// [rad] inhomogeneous sinusoid: phase φ (default 0).
+    /// \[rad\] inhomogeneous sinusoid: phase φ (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase_rad: Option<f64>,
-    /// [ms] inhomogeneous piecewise-constant rate: break times, increasing, > 0.
+    /// \[ms\] inhomogeneous piecewise-constant rate: break times, increasing, > 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_times_ms: Option<Vec<f64>>,
-    /// [Hz] the rate from each break on (same length as `profile_times_ms`).
+    /// \[Hz\] the rate from each break on (same length as `profile_times_ms`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_rates_hz: Option<Vec<f64>>,
-    /// [ms] this population's synaptic time constant, overriding
+    /// \[ms\] this population's synaptic time constant, overriding
     /// `synapse.tau_exc_ms`/`tau_inh_ms` (current and conductance synapses).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tau_ms: Option<f64>,
@@ -122,7 +122,7 @@ pub struct InputSpec {
     /// MIP sources only (default false).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub record_sources: bool,
-    /// [mV] this population's reversal potential, overriding
+    /// \[mV\] this population's reversal potential, overriding
     /// `synapse.e_exc_mv`/`e_inh_mv` (conductance synapses).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reversal_mv: Option<f64>,
@@ -161,7 +161,7 @@ impl InputSpec {
         }
     }
 
-    /// [Hz] mean transmitted event rate of the population, N·r̄·p (r̄: the
+    /// \[Hz\] mean transmitted event rate of the population, N·r̄·p (r̄: the
     /// time-averaged rate of a sinusoid; for a profile, `rate_hz`).
     pub fn total_rate_hz(&self) -> f64 {
         self.poisson().total_rate_hz()
@@ -418,14 +418,14 @@ pub enum RateProfile {
         amp_per_ms: f64,
         /// ω [rad/ms].
         omega_per_ms: f64,
-        /// φ [rad].
+        /// φ \[rad\].
         phase: f64,
     },
     /// `first` until `times_ms[0]`, then `rates_per_ms[i]` from `times_ms[i]`.
     Steps {
         /// Rate before the first break [1/ms].
         first_per_ms: f64,
-        /// Break times [ms].
+        /// Break times \[ms\].
         times_ms: Box<[f64]>,
         /// Rates from each break on [1/ms].
         rates_per_ms: Box<[f64]>,
@@ -433,7 +433,7 @@ pub enum RateProfile {
 }
 
 impl RateProfile {
-    /// The rate at `t` [ms], in 1/ms.
+    /// The rate at `t` \[ms\], in 1/ms.
     #[inline]
     pub fn at(&self, t: f64) -> f64 {
         match self {
@@ -511,7 +511,7 @@ pub enum Process {
 /// Per-trial state of a population's process.
 #[derive(Debug, Clone, Default)]
 pub struct ProcessState {
-    /// Next spike time [ms] (as ordered bits of a non-negative f64) and
+    /// Next spike time \[ms\] (as ordered bits of a non-negative f64) and
     /// source id of every explicit source; a min-heap.
     heap: BinaryHeap<Reverse<(u64, u32)>>,
 }

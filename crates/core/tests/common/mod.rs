@@ -27,7 +27,7 @@ pub fn input(count: u32, rate_hz: f64, p_transmit: f64, weight: f64) -> PoissonI
 }
 
 /// The question's excitatory/inhibitory pair: N·0.8 excitatory and N·0.2
-/// inhibitory inputs at 10 Hz, p = 0.5, with jumps `w_exc`, `w_inh` [mV].
+/// inhibitory inputs at 10 Hz, p = 0.5, with jumps `w_exc`, `w_inh` \[mV\].
 pub fn exc_inh(n: u32, w_exc: f64, w_inh: f64) -> [PoissonInput; 2] {
     [
         input(n * 4 / 5, 10.0, 0.5, w_exc),
