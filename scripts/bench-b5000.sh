@@ -54,20 +54,20 @@ python3 - "$WORK/runs" "$TRIALS" <<'PY'
 import sys, statistics as st
 rows = [l.split() for l in open(sys.argv[1])]
 steps = int(sys.argv[2]) * 100_000
-med, best = {}, {}
+med, fastest = {}, {}
 for label in ["N=100", "N=5000", "N=100000", "threads=1"]:
     w = [float(r[1]) for r in rows if r[0] == label]
     c = [float(r[2]) for r in rows if r[0] == label]
     med[label] = (st.median(w), st.median(c))
-    best[label] = min(w)
+    fastest[label] = min(w)
     print(f"{label:10s} median wall {med[label][0]:6.2f} s  cpu {med[label][1]:6.2f} s  "
           f"{steps / med[label][0] / 1e6:6.1f} M steps/s  {steps / med[label][1] / 1e6:6.1f} M steps/cpu-s"
-          f"   (fastest wall {best[label]:.2f} s)")
+          f"   (fastest wall {fastest[label]:.2f} s)")
 # Medians are the figures of record; the fastest runs (load from neighbours
 # only ever adds time) are printed beside them as the machine's best case.
-for name, t in [("median", med), ("fastest", best)]:
-    wall = (lambda k: t[k][0]) if name == "median" else (lambda k: t[k])
-    walls = [wall(k) for k in ["N=100", "N=5000", "N=100000"]]
+median_wall = {k: v[0] for k, v in med.items()}
+for name, wall in [("median", median_wall), ("fastest", fastest)]:
+    walls = [wall[k] for k in ["N=100", "N=5000", "N=100000"]]
     print(f"N flatness (2 threads, {name} wall): spread {max(walls) / min(walls) - 1:.1%};"
-          f"  threads: 1 thread / 2 threads (N=5000) = {wall('threads=1') / wall('N=5000'):.2f}x")
+          f"  threads: 1 thread / 2 threads (N=5000) = {wall['threads=1'] / wall['N=5000']:.2f}x")
 PY

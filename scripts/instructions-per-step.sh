@@ -5,7 +5,8 @@
 # small engine changes can be compared exactly. Each N runs twice, 64 trials of
 # 0.2 s and of 0.4 s, one thread; the difference divided by the extra
 # 64 x 20 000 neuron-steps is the marginal cost of a step (start-up, the table
-# build and the Parquet writer cancel out).
+# build and the Parquet writer cancel out). No trial is traced (B5000 records
+# trial 0's trace, which runs one trial alone), so every step is a block step.
 #
 # Usage: scripts/instructions-per-step.sh [--method M]
 #   --method M   spikemc method (default rush-larsen)
@@ -18,7 +19,7 @@ METHOD=rush-larsen
 while [ $# -gt 0 ]; do
   case "$1" in
     --method) METHOD="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -36,7 +37,7 @@ count() { # N duration_ms -> instructions
   rm -rf "$WORK/out"
   valgrind --tool=callgrind --callgrind-out-file="$WORK/cg" "$SPIKEMC" run \
     experiments/inputs-5000.toml -o "$WORK/out" -q --threads 1 --trials 64 \
-    --set "method=\"$METHOD\"" --set duration_ms="$2" \
+    --set "method=\"$METHOD\"" --set duration_ms="$2" --set 'record.trials=[]' \
     --set inputs.exc.count=$(($1 * 4 / 5)) --set inputs.inh.count=$(($1 / 5)) \
     >/dev/null 2>"$WORK/log"
   sed -n 's/.*I *refs: *//p' "$WORK/log" | tr -d ','

@@ -70,7 +70,8 @@ pub(crate) const WINDOW: usize = 12;
 /// and 2.5·10⁻⁹; it holds for means up to ~0.74. A draw outside still gets
 /// the table's answer, so the choice changes speed, never a count.
 pub(crate) const NARROW: usize = 5;
-/// The next size up: 8 thresholds (counts 0…7) serve means up to ~2.5 — at
+/// The next size up: 8 thresholds (counts 0…7) serve means up to ~1.97
+/// (where P(K ≥ 8) reaches [`NARROW_MAX_SPILL`]) — at
 /// N = 100 000's inhibitory mean of 1 a draw leaves them with probability
 /// 1.0·10⁻⁵ — for 4 fewer compares than [`WINDOW`].
 pub(crate) const MEDIUM: usize = 8;

@@ -283,8 +283,8 @@ mod tests {
     /// on a grid of ΔV/8 (each is f⁗ at some point within ±ΔV/4, so their
     /// maximum does not exceed the true one; f⁗ varies on the scale of the
     /// rates' 10–80 mV, so sampling at ΔV/8 misses at most
-    /// ~(ΔV/8 / 10 mV)² ≈ 4·10⁻⁵ of it: × 1.01 covers that; the fourth
-    /// differences' own rounding, 16 ulp/(ΔV/8)⁴ ≈ 1.5·10⁻¹⁰, is added to
+    /// ~(ΔV/8 / 10 mV)² ≈ 1.6·10⁻⁴ of it: × 1.01 covers that; the fourth
+    /// differences' own rounding, 16 ulp/(ΔV/8)⁴ ≈ 1.5·10⁻¹¹, is added to
     /// max|f⁗|). Rounding of the evaluation: the libm values at the nodes
     /// (≤ 1 ulp, carried by the Lebesgue constant of four equispaced nodes,
     /// 1.63), the coefficients (a few ulp of values ≤ 1) and Horner (3 FMAs
