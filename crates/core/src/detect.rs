@@ -146,12 +146,6 @@ impl Levels {
         }
     }
 
-    /// Whether a step with these points can make an armed detector fire.
-    #[inline(always)]
-    pub(crate) fn crosses(&self, v_smooth: f64, v_end: f64) -> bool {
-        (v_smooth >= self.cross_smooth) | (v_end >= self.cross_jump)
-    }
-
     /// Whether a step with these points re-arms the detector.
     #[inline(always)]
     pub(crate) fn rearms(&self, v_smooth: f64, v_end: f64) -> bool {

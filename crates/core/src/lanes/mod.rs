@@ -320,16 +320,17 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
     let mut w = Scratch::<B>::new();
     let levels = crate::detect::Levels::new(&protocol.detect);
     let mut detectors = [crate::SpikeDetector::new(&protocol.detect, init.v); B];
-    // Mirror of each detector's armed state (1 or 0), for the vectorized
-    // check.
-    let mut armed = [0u64; B];
-    for (a, d) in armed.iter_mut().zip(&detectors) {
-        *a = d.is_armed() as u64;
+    // Each lane's quiet band (see `QuietBand`): while V stays strictly inside
+    // it at both points of a step, neither the detector nor the divergence
+    // check has anything to do. Padding lanes get the whole line.
+    let band = QuietBand::new(&levels);
+    let (mut lo, mut hi) = ([f64::NEG_INFINITY; B], [f64::INFINITY; B]);
+    for (lane, d) in detectors[..lanes].iter().enumerate() {
+        (lo[lane], hi[lane]) = band.of(d.is_armed());
     }
     let mut alive = [false; B];
     alive[..lanes].fill(true);
     let mut v_smooth = [0.0f64; B];
-    let mut flag = [0u64; B];
     // Input: each population's streams in SoA form (written back at the
     // end), counts per population and lane, all-ones masks of live lanes.
     let mut streams: Vec<LaneStreams<B>> = (0..n_in)
@@ -385,24 +386,17 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
                 *total += p;
             }
         }
-        // Jumps, and which lanes need the detector or the divergence check:
-        // an armed lane whose V reached the threshold, a disarmed lane that
-        // may re-arm, a lane that left ±V_LIMIT_MV (or is NaN). Everything
-        // else leaves the detector as it is. Written with masks and no
-        // short-circuits, so that it is one vector loop over whole vectors
-        // (padding lanes get no jump and never raise a flag).
+        // Jumps, and whether some lane left its quiet band (the detector may
+        // fire or re-arm, or V left ±V_LIMIT_MV or is NaN). Written with
+        // masks and no short-circuits, so that it is one vector loop over
+        // whole vectors (padding lanes get no jump).
         let mut any = 0u64;
         for i in 0..width {
             let vs = s.v[i];
             let ve = vs + f64::from_bits(jump[i].to_bits() & alive_mask[i]);
             v_smooth[i] = vs;
             s.v[i] = ve;
-            let crossed = levels.crosses(vs, ve) as u64;
-            let rearms = levels.rearms(vs, ve) as u64;
-            let outside = !(ve.abs() < V_LIMIT_MV) as u64;
-            let f = (((crossed & armed[i]) | (rearms & !armed[i])) | outside) & alive_mask[i];
-            flag[i] = f;
-            any |= f;
+            any |= !in_band(lo[i], hi[i], vs, ve) as u64;
         }
         if !(any != 0 || R::ACTIVE) {
             continue;
@@ -412,11 +406,11 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
                 continue;
             }
             let v_end = s.v[lane];
-            if flag[lane] != 0 {
+            if !in_band(lo[lane], hi[lane], v_smooth[lane], v_end) {
                 let vs = v_smooth[lane];
                 let v0 = s0.v[lane];
                 let spike = detectors[lane].observe(t0, t1 - t0, v0, vs, v_end);
-                armed[lane] = detectors[lane].is_armed() as u64;
+                (lo[lane], hi[lane]) = band.of(detectors[lane].is_armed());
                 if let Some(mut t) = spike {
                     if vs >= threshold && v0 < threshold {
                         // The smooth part crossed; refine with the cubic
@@ -458,6 +452,7 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
                 });
                 alive[lane] = false;
                 alive_mask[lane] = 0;
+                (lo[lane], hi[lane]) = (f64::NEG_INFINITY, f64::INFINITY);
                 // Park the lane at the initial state so it stays finite.
                 s.v[lane] = init.v;
                 s.m[lane] = init.m;
@@ -481,6 +476,48 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
     }
 }
 
+/// The band of V in which a lane's step needs no scalar look: a step whose
+/// V before and after the jump both lie strictly inside (lo, hi) cannot
+/// make the detector fire or re-arm and is not a divergence. The band is a
+/// filter only — [`crate::SpikeDetector::observe`] still decides — so it
+/// may be narrower than necessary, never wider:
+/// - armed: hi = min(cross_smooth, cross_jump, V_LIMIT_MV) (a crossing
+///   needs v_smooth ≥ cross_smooth or v_end ≥ cross_jump), lo = −V_LIMIT_MV;
+/// - disarmed: lo = max(rearm_below, −V_LIMIT_MV) (re-arming needs one of
+///   the two points below rearm_below, see `Levels::rearms`; the band then
+///   excludes rearm_below itself too), hi = V_LIMIT_MV.
+///
+/// Four compares per lane, for any detector rule, in place of the rule's
+/// crossing, re-arm and divergence tests on every step.
+#[derive(Debug, Clone, Copy)]
+struct QuietBand {
+    armed: (f64, f64),
+    disarmed: (f64, f64),
+}
+
+impl QuietBand {
+    fn new(l: &crate::detect::Levels) -> Self {
+        Self {
+            armed: (
+                -V_LIMIT_MV,
+                l.cross_smooth.min(l.cross_jump).min(V_LIMIT_MV),
+            ),
+            disarmed: (l.rearm_below.max(-V_LIMIT_MV), V_LIMIT_MV),
+        }
+    }
+
+    /// (lo, hi) of a detector in this arming state.
+    fn of(&self, armed: bool) -> (f64, f64) {
+        if armed { self.armed } else { self.disarmed }
+    }
+}
+
+/// Whether both points lie strictly inside (lo, hi) (false for NaN).
+#[inline(always)]
+fn in_band(lo: f64, hi: f64, v_smooth: f64, v_end: f64) -> bool {
+    (v_smooth > lo) & (v_end > lo) & (v_smooth < hi) & (v_end < hi)
+}
+
 /// Crossing time from the cubic Hermite interpolant of V on [t0, t1]
 /// (kept out of line: it runs once per spike).
 #[inline(never)]
@@ -501,4 +538,60 @@ fn refine(
             dv0 * (t1 - t0),
             dv1 * (t1 - t0),
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SpikeDetector;
+    use crate::detect::{DetectParams, DetectRule};
+
+    /// The quiet band never hides a step the detector acts on: for both
+    /// rules and both arming states, over every level, its neighbouring
+    /// doubles, ±V_LIMIT_MV, infinities and NaN as v_smooth and v_end, a
+    /// step that fires, re-arms or leaves ±V_LIMIT_MV is outside the band.
+    #[test]
+    fn quiet_band_never_hides_a_detector_event() {
+        for rule in [DetectRule::Hysteresis, DetectRule::PreKick] {
+            for (threshold_mv, rearm_mv) in [(0.0, -30.0), (0.0, 0.0), (-20.0, -20.5)] {
+                let p = DetectParams {
+                    threshold_mv,
+                    rearm_mv,
+                    rule,
+                };
+                if p.validate().is_err() {
+                    continue;
+                }
+                let levels = crate::detect::Levels::new(&p);
+                let band = QuietBand::new(&levels);
+                let mut points = vec![f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -65.0];
+                for x in [threshold_mv, rearm_mv, V_LIMIT_MV, -V_LIMIT_MV] {
+                    points.extend([x, x.next_up(), x.next_down(), x + 0.5, x - 0.5]);
+                }
+                let armed = SpikeDetector::new(&p, -65.0);
+                let mut disarmed = armed;
+                assert!(disarmed.observe(0.0, 0.01, -65.0, 10.0, 10.0).is_some());
+                let mut checked = 0;
+                for detector in [armed, disarmed] {
+                    let (lo, hi) = band.of(detector.is_armed());
+                    for &vs in &points {
+                        for &ve in &points {
+                            let mut d = detector;
+                            let spike = d.observe(1.0, 0.01, -65.0, vs, ve);
+                            let acts = spike.is_some() || d.is_armed() != detector.is_armed();
+                            if acts || !(ve.abs() < V_LIMIT_MV) {
+                                checked += 1;
+                                assert!(
+                                    !in_band(lo, hi, vs, ve),
+                                    "{p:?} armed {}: ({vs}, {ve}) hidden by ({lo}, {hi})",
+                                    detector.is_armed()
+                                );
+                            }
+                        }
+                    }
+                }
+                assert!(checked > 100, "{p:?}: only {checked} events probed");
+            }
+        }
+    }
 }
