@@ -40,6 +40,8 @@ const ROWS: usize = 301;
 const _: () = assert!((V_MAX_MV - V_MIN_MV) / DV_MV + 1.0 == ROWS as f64);
 /// Number of cells between rows.
 const CELLS: usize = ROWS - 1;
+/// Cells allocated: CELLS rounded up to a power of two (see `GateTable`).
+const SLOTS: usize = CELLS.next_power_of_two();
 
 /// One cell [V_i, V_i + DV_MV] of the table: the cubic coefficients
 /// c0..c3 (p(s) = c0 + c1·s + c2·s² + c3·s³) of the six values, laid out
@@ -87,9 +89,11 @@ fn horner(c: [f64; 4], s: f64) -> f64 {
 /// The gate table of one protocol (dt), built once per protocol.
 #[derive(Debug, Clone)]
 pub(crate) struct GateTable {
-    /// A fixed size, so cell indices clamped below CELLS need no bounds
-    /// checks in the step loop.
-    cells: Box<[Cell; CELLS]>,
+    /// A fixed power-of-two size ([`SLOTS`] ≥ CELLS; the slots past CELLS
+    /// are never read), so that a cell index masked by `SLOTS − 1` needs no
+    /// bounds check and no clamp in the step loop: [`locate`] already keeps
+    /// indices below CELLS, the mask only makes that safe for any value.
+    cells: Box<[Cell; SLOTS]>,
 }
 
 /// Index of the last row, as f64.
@@ -148,7 +152,7 @@ impl GateTable {
         let at = |i: usize, third: f64| {
             exact_coefficients(V_MIN_MV + (i as f64 + third / 3.0) * DV_MV, dt)
         };
-        let cells: Box<[Cell; CELLS]> = (0..CELLS)
+        let mut cells: Vec<Cell> = (0..CELLS)
             .map(|i| {
                 let nodes = [at(i, 0.0), at(i, 1.0), at(i, 2.0), at(i + 1, 0.0)];
                 let mut c = [0.0; 24];
@@ -160,10 +164,10 @@ impl GateTable {
                 }
                 Cell(c)
             })
-            .collect::<Vec<_>>()
-            .into_boxed_slice()
-            .try_into()
-            .expect("CELLS cells");
+            .collect();
+        // Unused slots repeat the last cell.
+        cells.resize(SLOTS, cells[CELLS - 1]);
+        let cells: Box<[Cell; SLOTS]> = cells.into_boxed_slice().try_into().expect("SLOTS cells");
         Self { cells }
     }
 
@@ -171,7 +175,7 @@ impl GateTable {
     /// interpolated by the cell's cubics.
     #[inline(always)]
     pub fn interpolate(&self, index: u64, fraction: f64) -> [f64; 6] {
-        let c = &self.cells[(index as usize).min(CELLS - 1)].0;
+        let c = &self.cells[index as usize & (SLOTS - 1)].0;
         // Plain loops, not `array::map`: its closure is not inlined into
         // the AVX2 block, where `mul_add` would become a libm call.
         let mut out = [0.0; 6];
@@ -225,7 +229,7 @@ impl GateTable {
             let mut mh = [_mm256_setzero_pd(); 4];
             let mut nn = [_mm_setzero_pd(); 4];
             for j in 0..4 {
-                let c = &self.cells[(cell[i + j] as usize).min(CELLS - 1)].0;
+                let c = &self.cells[cell[i + j] as usize & (SLOTS - 1)].0;
                 let f = _mm256_set1_pd(fraction[i + j]);
                 let f2 = _mm256_castpd256_pd128(f);
                 // SAFETY: c has 24 elements; loads of 4 at 0, 4, …, 20.
