@@ -8,7 +8,7 @@
 //! (see `avx2.rs`). The arithmetic is the same in both: IEEE `+ − × ÷` and
 //! explicit `mul_add`, with no contraction, so both give the same bits.
 
-use super::exp::exp_poly;
+use super::exp::{exp_decay, exp_poly};
 use crate::hh::HhParams;
 
 /// e^2.5, e^3 and e (nearest doubles; checked against `f64::exp` in tests).
@@ -294,10 +294,10 @@ pub(crate) fn step_exact<const B: usize>(
     // 4. Four decays and the exact updates x ← x∞ + (x − x∞)·e^(−dt·k).
     for i in 0..n {
         let (im, ih, inn, iv) = (w.inf_m[i], w.inf_h[i], w.inf_n[i], w.v_inf[i]);
-        s.m[i] = (s.m[i] - im).mul_add(exp_poly(w.arg_m[i]), im);
-        s.h[i] = (s.h[i] - ih).mul_add(exp_poly(w.arg_h[i]), ih);
-        s.n[i] = (s.n[i] - inn).mul_add(exp_poly(w.arg_n[i]), inn);
-        s.v[i] = (s.v[i] - iv).mul_add(exp_poly(w.arg_v[i]), iv);
+        s.m[i] = (s.m[i] - im).mul_add(exp_decay(w.arg_m[i]), im);
+        s.h[i] = (s.h[i] - ih).mul_add(exp_decay(w.arg_h[i]), ih);
+        s.n[i] = (s.n[i] - inn).mul_add(exp_decay(w.arg_n[i]), inn);
+        s.v[i] = (s.v[i] - iv).mul_add(exp_decay(w.arg_v[i]), iv);
     }
 }
 
@@ -348,7 +348,7 @@ pub(crate) fn step_table<const B: usize, X: super::IsaPath>(
         s.h[i] = s.h[i].mul_add(dh[i], ah[i]);
         s.n[i] = s.n[i].mul_add(dn[i], an[i]);
         let iv = w.v_inf[i];
-        s.v[i] = (s.v[i] - iv).mul_add(exp_poly(w.arg_v[i]), iv);
+        s.v[i] = (s.v[i] - iv).mul_add(exp_decay(w.arg_v[i]), iv);
     }
 }
 
