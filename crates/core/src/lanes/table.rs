@@ -401,5 +401,22 @@ mod tests {
         assert_eq!(t.coefficients(-500.0), t.coefficients(V_MIN_MV));
         assert_eq!(t.coefficients(900.0), t.coefficients(V_MAX_MV));
         assert!(t.coefficients(f64::NAN).iter().all(|x| x.is_finite()));
+        // The step loop masks the index by SLOTS − 1 and relies on locate
+        // for the rest: no V reaches a padding slot.
+        for v in [
+            f64::NEG_INFINITY,
+            -1e300,
+            -500.0,
+            V_MIN_MV,
+            -65.0,
+            V_MAX_MV,
+            900.0,
+            1e300,
+        ]
+        .into_iter()
+        .chain([f64::INFINITY, f64::NAN])
+        {
+            assert!(locate(v).0 < CELLS as u64, "V = {v}: cell {}", locate(v).0);
+        }
     }
 }
