@@ -53,7 +53,11 @@ const SLOTS: usize = CELLS.next_power_of_two();
 /// aligned.
 #[derive(Debug, Clone, Copy)]
 #[repr(C, align(32))]
-pub(crate) struct Cell([f64; 24]);
+pub(crate) struct Cell([f64; CELL_LEN]);
+/// Doubles per [`Cell`].
+const CELL_LEN: usize = 24;
+// No padding: cells lie back to back, CELL_LEN doubles apart.
+const _: () = assert!(std::mem::size_of::<Cell>() == 8 * CELL_LEN);
 
 /// Where c0, c1, c2, c3 of coefficient k = 0..6 (A_m, D_m, A_h, D_h, A_n,
 /// D_n) sit in a [`Cell`].
@@ -147,6 +151,17 @@ pub(crate) fn locate(v: f64) -> (u64, f64) {
     (index, x - below)
 }
 
+/// Where cell `index` starts in the table, in doubles from the first
+/// cell: what the kernel keeps per lane, so that the AVX2 path finds a
+/// lane's cell with one load of its offset instead of scaling the index
+/// lane by lane (−2 instructions per step). Masked to the table's
+/// [`SLOTS`] (`locate` already keeps indices below CELLS; the mask makes
+/// any value safe). Vectorizes with the rest of the locate loop.
+#[inline(always)]
+pub(crate) fn offset(index: u64) -> u64 {
+    (index & (SLOTS as u64 - 1)) * CELL_LEN as u64
+}
+
 impl GateTable {
     pub fn new(_p: &HhParams, dt: f64) -> Self {
         let at = |i: usize, third: f64| {
@@ -155,7 +170,7 @@ impl GateTable {
         let mut cells: Vec<Cell> = (0..CELLS)
             .map(|i| {
                 let nodes = [at(i, 0.0), at(i, 1.0), at(i, 2.0), at(i + 1, 0.0)];
-                let mut c = [0.0; 24];
+                let mut c = [0.0; CELL_LEN];
                 for (k, slot) in SLOT.iter().enumerate() {
                     let poly = cubic_through(nodes.map(|node| node[k]));
                     for (&place, value) in slot.iter().zip(poly) {
@@ -171,11 +186,11 @@ impl GateTable {
         Self { cells }
     }
 
-    /// (A_m, D_m, A_h, D_h, A_n, D_n) in cell `index` at `fraction`,
-    /// interpolated by the cell's cubics.
+    /// (A_m, D_m, A_h, D_h, A_n, D_n) of the cell at `cell_offset` (see
+    /// [`offset`]) at `fraction`, interpolated by the cell's cubics.
     #[inline(always)]
-    pub fn interpolate(&self, index: u64, fraction: f64) -> [f64; 6] {
-        let c = &self.cells[index as usize & (SLOTS - 1)].0;
+    pub fn interpolate(&self, cell_offset: u64, fraction: f64) -> [f64; 6] {
+        let c = &self.cells[(cell_offset as usize / CELL_LEN) & (SLOTS - 1)].0;
         // Plain loops, not `array::map`: its closure is not inlined into
         // the AVX2 block, where `mul_add` would become a libm call.
         let mut out = [0.0; 6];
@@ -229,11 +244,13 @@ impl GateTable {
             let mut mh = [_mm256_setzero_pd(); 4];
             let mut nn = [_mm_setzero_pd(); 4];
             for j in 0..4 {
-                let c = &self.cells[cell[i + j] as usize & (SLOTS - 1)].0;
+                // An offset from `offset` starts one of the SLOTS cells.
+                let c = (self.cells.as_ptr() as *const f64).wrapping_add(cell[i + j] as usize);
                 let f = _mm256_set1_pd(fraction[i + j]);
                 let f2 = _mm256_castpd256_pd128(f);
-                // SAFETY: c has 24 elements; loads of 4 at 0, 4, …, 20.
-                let w = |k: usize| unsafe { _mm256_loadu_pd(c.as_ptr().add(4 * k)) };
+                // SAFETY: c starts a cell of CELL_LEN = 24 doubles (above);
+                // loads of 4 at 0, 4, …, 20.
+                let w = |k: usize| unsafe { _mm256_loadu_pd(c.add(4 * k)) };
                 let (c0, c1, c2, c3) = (w(0), w(1), w(2), w(3));
                 mh[j] = _mm256_fmadd_pd(_mm256_fmadd_pd(_mm256_fmadd_pd(c3, f, c2), f, c1), f, c0);
                 let (n01, n23) = (w(4), w(5));
@@ -273,7 +290,7 @@ impl GateTable {
     #[cfg(test)]
     pub fn coefficients(&self, v: f64) -> [f64; 6] {
         let (index, fraction) = locate(v);
-        self.interpolate(index, fraction)
+        self.interpolate(offset(index), fraction)
     }
 }
 
@@ -374,7 +391,8 @@ mod tests {
                                         / 10_007.0
                             }
                         };
-                        (cell[i], fraction[i]) = locate(v);
+                        let (index, f) = locate(v);
+                        (cell[i], fraction[i]) = (offset(index), f);
                     }
                     let mut a = [[0.0; B]; 6];
                     let mut b = [[1.0; B]; 6];
