@@ -86,7 +86,7 @@ pub(crate) struct Scratch<const B: usize> {
     den_n: [f64; B],
     /// Table cell (as its offset, `table::offset`) and fraction of each
     /// lane (`rush-larsen-table`).
-    cell: [u64; B],
+    cell: [super::table::CellOffset; B],
     fraction: [f64; B],
     /// Interpolated (A_m, D_m, A_h, D_h, A_n, D_n) of each lane.
     coef: [[f64; B]; 6],
@@ -112,7 +112,7 @@ impl<const B: usize> Scratch<B> {
             den_m: [0.0; B],
             num_n: [0.0; B],
             den_n: [0.0; B],
-            cell: [0; B],
+            cell: [super::table::CellOffset::default(); B],
             fraction: [0.0; B],
             coef: [[0.0; B]; 6],
         }

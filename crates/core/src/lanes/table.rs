@@ -151,15 +151,23 @@ pub(crate) fn locate(v: f64) -> (u64, f64) {
     (index, x - below)
 }
 
-/// Where cell `index` starts in the table, in doubles from the first
+/// A lane's table cell as where it starts, in doubles from the first
 /// cell: what the kernel keeps per lane, so that the AVX2 path finds a
 /// lane's cell with one load of its offset instead of scaling the index
-/// lane by lane (−2 instructions per step). Masked to the table's
-/// [`SLOTS`] (`locate` already keeps indices below CELLS; the mask makes
-/// any value safe). Vectorizes with the rest of the locate loop.
+/// lane by lane (−2 instructions per step). Made only by [`offset`] (the
+/// field is private to this module; the default is the first cell), so it
+/// always starts one of the [`SLOTS`] cells: the AVX2 path reads through
+/// it without a bounds check.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[repr(transparent)]
+pub(crate) struct CellOffset(u64);
+
+/// The [`CellOffset`] of cell `index`, masked to the table's [`SLOTS`]
+/// (`locate` already keeps indices below CELLS; the mask makes any value
+/// safe). Vectorizes with the rest of the locate loop.
 #[inline(always)]
-pub(crate) fn offset(index: u64) -> u64 {
-    (index & (SLOTS as u64 - 1)) * CELL_LEN as u64
+pub(crate) fn offset(index: u64) -> CellOffset {
+    CellOffset((index & (SLOTS as u64 - 1)) * CELL_LEN as u64)
 }
 
 impl GateTable {
@@ -186,11 +194,11 @@ impl GateTable {
         Self { cells }
     }
 
-    /// (A_m, D_m, A_h, D_h, A_n, D_n) of the cell at `cell_offset` (see
-    /// [`offset`]) at `fraction`, interpolated by the cell's cubics.
+    /// (A_m, D_m, A_h, D_h, A_n, D_n) of `cell` at `fraction`,
+    /// interpolated by the cell's cubics.
     #[inline(always)]
-    pub fn interpolate(&self, cell_offset: u64, fraction: f64) -> [f64; 6] {
-        let c = &self.cells[(cell_offset as usize / CELL_LEN) & (SLOTS - 1)].0;
+    pub fn interpolate(&self, cell: CellOffset, fraction: f64) -> [f64; 6] {
+        let c = &self.cells[cell.0 as usize / CELL_LEN].0;
         // Plain loops, not `array::map`: its closure is not inlined into
         // the AVX2 block, where `mul_add` would become a libm call.
         let mut out = [0.0; 6];
@@ -206,7 +214,7 @@ impl GateTable {
     #[inline(always)]
     pub fn interpolate_lanes<const B: usize>(
         &self,
-        cell: &[u64; B],
+        cell: &[CellOffset; B],
         fraction: &[f64; B],
         coef: &mut [[f64; B]; 6],
         lanes: std::ops::Range<usize>,
@@ -231,7 +239,7 @@ impl GateTable {
     #[inline]
     pub unsafe fn interpolate_lanes_avx2<const B: usize>(
         &self,
-        cell: &[u64; B],
+        cell: &[CellOffset; B],
         fraction: &[f64; B],
         coef: &mut [[f64; B]; 6],
         n: usize,
@@ -244,8 +252,8 @@ impl GateTable {
             let mut mh = [_mm256_setzero_pd(); 4];
             let mut nn = [_mm_setzero_pd(); 4];
             for j in 0..4 {
-                // An offset from `offset` starts one of the SLOTS cells.
-                let c = (self.cells.as_ptr() as *const f64).wrapping_add(cell[i + j] as usize);
+                // A CellOffset starts one of the SLOTS cells (see its type).
+                let c = (self.cells.as_ptr() as *const f64).wrapping_add(cell[i + j].0 as usize);
                 let f = _mm256_set1_pd(fraction[i + j]);
                 let f2 = _mm256_castpd256_pd128(f);
                 // SAFETY: c starts a cell of CELL_LEN = 24 doubles (above);
@@ -377,7 +385,7 @@ mod tests {
             let t = GateTable::new(&HhParams::default(), 0.01);
             for n in [1, 3, 4, 7, 29, 32] {
                 for round in 0..200 {
-                    let mut cell = [0u64; B];
+                    let mut cell = [CellOffset::default(); B];
                     let mut fraction = [0.0; B];
                     for i in 0..B {
                         let v = match (i + round) % 37 {
@@ -436,5 +444,13 @@ mod tests {
         {
             assert!(locate(v).0 < CELLS as u64, "V = {v}: cell {}", locate(v).0);
         }
+        // The AVX2 path reads through a CellOffset unchecked: whatever the
+        // index, it starts a cell inside the table.
+        for index in [0, 1, CELLS as u64 - 1, CELLS as u64, SLOTS as u64, u64::MAX] {
+            let CellOffset(at) = offset(index);
+            assert_eq!(at % CELL_LEN as u64, 0, "index {index}");
+            assert!(at <= ((SLOTS - 1) * CELL_LEN) as u64, "index {index}: {at}");
+        }
+        assert_eq!(offset(7), CellOffset(7 * CELL_LEN as u64));
     }
 }
