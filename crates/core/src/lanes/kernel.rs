@@ -84,8 +84,8 @@ pub(crate) struct Scratch<const B: usize> {
     den_m: [f64; B],
     num_n: [f64; B],
     den_n: [f64; B],
-    /// Table cell (as its offset, `table::offset`) and fraction of each
-    /// lane (`rush-larsen-table`).
+    /// Table cell (`table::CellOffset`) and fraction of each lane
+    /// (`rush-larsen-table`).
     cell: [super::table::CellOffset; B],
     fraction: [f64; B],
     /// Interpolated (A_m, D_m, A_h, D_h, A_n, D_n) of each lane.
@@ -329,8 +329,7 @@ pub(crate) fn step_table<const B: usize, X: super::IsaPath>(
         let g_tot = g_na + g_k + c.g_l;
         w.v_inf[i] = g_na.mul_add(c.e_na, g_k.mul_add(c.e_k, c.leak_drive)) / g_tot;
         w.arg_v[i] = g_tot * c.neg_dt_over_c;
-        let (index, fraction) = super::table::locate(s.v[i]);
-        (w.cell[i], w.fraction[i]) = (super::table::offset(index), fraction);
+        (w.cell[i], w.fraction[i]) = super::table::locate(s.v[i]);
     }
     // 2. Interpolated gate coefficients (each lane reads its own cell).
     if X::AVX2 {
