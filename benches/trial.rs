@@ -19,8 +19,9 @@
 //! [`LANES`] trials through `lanes::run_trials`, the way the ensemble runs
 //! untraced trials, `hh/rush-larsen-table-lanes/N=…` the same for the
 //! opt-in `rush-larsen-table` method, and `hh/rush-larsen-lanes-portable/N=5000`
-//! the default block on the portable (non-AVX2) code path; throughput counts
-//! every trial's steps.
+//! the default block on the portable (non-AVX2) code path; on a CPU with
+//! AVX-512 (which the other cases then use), `…-avx2/N=5000` run both methods
+//! on the AVX2 path beside them. Throughput counts every trial's steps.
 //!
 //! Run: `cargo bench --bench trial` (add `-- --quick` for a fast look).
 
@@ -81,6 +82,21 @@ fn bench_lanes(c: &mut Criterion) {
             Method::RushLarsenTable,
             Isa::detect(),
             n,
+        ));
+    }
+    // The AVX2 path beside the AVX-512 one, where `detect` picks the latter.
+    if Isa::detect() == Isa::Avx512 {
+        cases.push((
+            "rush-larsen-lanes-avx2",
+            Method::RushLarsen,
+            Isa::Avx2Fma,
+            5000,
+        ));
+        cases.push((
+            "rush-larsen-table-lanes-avx2",
+            Method::RushLarsenTable,
+            Isa::Avx2Fma,
+            5000,
         ));
     }
     cases.push((

@@ -3,7 +3,7 @@
 //! Cody–Waite reduction x = n·ln2 + r with |r| ≤ ln2/2, the degree-13 Taylor
 //! polynomial of e^r in Horner form (13 fused multiply-adds), and the scale
 //! 2^n built directly in the exponent bits. No table, no branch: inside a
-//! loop over lanes the compiler turns it into AVX2 code, and because every
+//! loop over lanes the compiler turns it into AVX2 or AVX-512 code, and because every
 //! multiply-add is an explicit `f64::mul_add` (one rounding, on every
 //! target) the result is bit-identical in vector and scalar code.
 //!

@@ -4,9 +4,10 @@
 //! across lanes and vectorizes.
 //!
 //! Everything here is `#[inline(always)]`: the functions are compiled into
-//! the caller, which is either the AVX2+FMA entry point or the portable one
-//! (see `avx2.rs`). The arithmetic is the same in both: IEEE `+ − × ÷` and
-//! explicit `mul_add`, with no contraction, so both give the same bits.
+//! the caller, which is the AVX-512 or the AVX2+FMA entry point or the
+//! portable one (see `avx512.rs`, `avx2.rs`). The arithmetic is the same in
+//! all: IEEE `+ − × ÷` and explicit `mul_add`, with no contraction, so all
+//! give the same bits.
 
 use super::exp::{exp_decay, exp_poly};
 use crate::hh::HhParams;
@@ -334,8 +335,8 @@ pub(crate) fn step_table<const B: usize, X: super::IsaPath>(
     // 2. Interpolated gate coefficients (each lane reads its own cell).
     if X::AVX2 {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `X::AVX2` is true only in the AVX2+FMA block, which runs
-        // only where the CPU supports both.
+        // SAFETY: `X::AVX2` is true only in the AVX2+FMA and AVX-512 blocks,
+        // which run only where the CPU supports AVX2 and FMA.
         unsafe {
             table.interpolate_lanes_avx2(&w.cell, &w.fraction, &mut w.coef, n)
         }

@@ -1,8 +1,8 @@
 //! The lanes engine: up to [`LANES`] trials of one protocol advanced
 //! together, their states in structure-of-arrays form, the Rush–Larsen step
-//! split into short loops over lanes (see `kernel.rs`), compiled twice —
-//! for AVX2+FMA (chosen at run time) and portably — with bit-identical
-//! results.
+//! split into short loops over lanes (see `kernel.rs`), compiled three
+//! times — for AVX-512 and for AVX2+FMA (the best the CPU has, chosen at run
+//! time) and portably — with bit-identical results.
 //!
 //! Every lane keeps its own trial's random streams, detector and counters
 //! and does exactly what [`crate::run_trial`] does for that trial: one
@@ -17,6 +17,8 @@
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 pub(crate) mod exp;
 pub(crate) mod kernel;
 mod streams;
@@ -42,12 +44,16 @@ pub enum Isa {
     Portable,
     /// x86-64 with AVX2 and FMA.
     Avx2Fma,
+    /// x86-64 with AVX-512 F, DQ and VL (and AVX2, FMA): 8 lanes per register.
+    Avx512,
 }
 
 impl Isa {
     /// The fastest instruction set this CPU supports.
     pub fn detect() -> Isa {
-        if Isa::Avx2Fma.is_available() {
+        if Isa::Avx512.is_available() {
+            Isa::Avx512
+        } else if Isa::Avx2Fma.is_available() {
             Isa::Avx2Fma
         } else {
             Isa::Portable
@@ -63,8 +69,15 @@ impl Isa {
                 std::arch::is_x86_feature_detected!("avx2")
                     && std::arch::is_x86_feature_detected!("fma")
             }
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => {
+                Isa::Avx2Fma.is_available()
+                    && std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512dq")
+                    && std::arch::is_x86_feature_detected!("avx512vl")
+            }
             #[cfg(not(target_arch = "x86_64"))]
-            Isa::Avx2Fma => false,
+            Isa::Avx2Fma | Isa::Avx512 => false,
         }
     }
 }
@@ -72,7 +85,8 @@ impl Isa {
 /// The instruction set a block is compiled for, as a type: the few pieces
 /// written with intrinsics pick their version by it at compile time.
 pub(crate) trait IsaPath {
-    /// True only for the AVX2+FMA block (entered only on such CPUs).
+    /// True for the AVX2+FMA and AVX-512 blocks (entered only on CPUs with
+    /// AVX2 and FMA).
     const AVX2: bool;
 }
 
@@ -89,6 +103,15 @@ pub(crate) struct Avx2Path;
 
 #[cfg(target_arch = "x86_64")]
 impl IsaPath for Avx2Path {
+    const AVX2: bool = true;
+}
+
+/// The AVX-512 block (the table's AVX2 cell reads included).
+#[cfg(target_arch = "x86_64")]
+pub(crate) struct Avx512Path;
+
+#[cfg(target_arch = "x86_64")]
+impl IsaPath for Avx512Path {
     const AVX2: bool = true;
 }
 
@@ -266,6 +289,19 @@ fn dispatch<K: Kernel, const B: usize, R: Recorder>(
             assert!(isa.is_available());
             // SAFETY: as above.
             unsafe { avx2::block::<K, B, R, false>(kernel, protocol, rngs, outs, rec, errors) }
+        }
+        #[cfg(target_arch = "x86_64")]
+        (Isa::Avx512, true) => {
+            assert!(isa.is_available());
+            // SAFETY: the CPU supports AVX-512 F/DQ/VL, AVX2 and FMA (checked
+            // just above).
+            unsafe { avx512::block::<K, B, R, true>(kernel, protocol, rngs, outs, rec, errors) }
+        }
+        #[cfg(target_arch = "x86_64")]
+        (Isa::Avx512, false) => {
+            assert!(isa.is_available());
+            // SAFETY: as above.
+            unsafe { avx512::block::<K, B, R, false>(kernel, protocol, rngs, outs, rec, errors) }
         }
         (_, true) => {
             block_impl::<K, B, R, PortablePath, true>(kernel, protocol, rngs, outs, rec, errors)
