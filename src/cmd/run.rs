@@ -111,6 +111,8 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     run_json["timings"] = json!({
         "simulate_s": elapsed,
         "neuron_steps_per_s": steps / elapsed,
+        // Which copy of the lanes engine ran; the results do not depend on it.
+        "instruction_set": spikemc_core::lanes::Isa::detect().name(),
     });
 
     // The statistics tables, from the part files just written: the same code path as

@@ -60,6 +60,15 @@ impl Isa {
         }
     }
 
+    /// The name recorded in a run's `_run.json` (`timings.instruction_set`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Isa::Portable => "portable",
+            Isa::Avx2Fma => "avx2-fma",
+            Isa::Avx512 => "avx512",
+        }
+    }
+
     /// Whether this CPU can run code for `self`.
     pub fn is_available(self) -> bool {
         match self {
