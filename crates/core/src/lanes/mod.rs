@@ -15,6 +15,31 @@
 //! runs these methods as a 1-lane block, so single-trial runs (replay,
 //! traced trials) give the same bits as the ensemble.
 
+/// Defines `block`, [`block_impl`] for `$path` compiled with the target
+/// features `$features` enabled (the entry point of one SIMD copy of the
+/// engine; chosen at run time by [`Isa::detect`], never called elsewhere).
+macro_rules! simd_block_entry {
+    ($features:literal, $path:ty, $safety:literal) => {
+        use super::{Kernel, block_impl};
+        use crate::trial::{Protocol, Recorder, TrialError, TrialOutput};
+        use rand_xoshiro::Xoshiro256PlusPlus;
+
+        /// # Safety
+        #[doc = $safety]
+        #[target_feature(enable = $features)]
+        pub(super) unsafe fn block<K: Kernel, const B: usize, R: Recorder, const FULL: bool>(
+            kernel: &K,
+            protocol: &Protocol,
+            rngs: &mut [Xoshiro256PlusPlus],
+            outs: &mut [TrialOutput],
+            rec: &mut R,
+            errors: &mut [Option<TrialError>],
+        ) {
+            block_impl::<K, B, R, $path, FULL>(kernel, protocol, rngs, outs, rec, errors)
+        }
+    };
+}
+
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 #[cfg(target_arch = "x86_64")]
