@@ -311,37 +311,33 @@ fn dispatch<K: Kernel, const B: usize, R: Recorder>(
     // then unrolls them (no counters, constant addresses; 5–7 % fewer
     // instructions per step). Both copies compute the same lanes.
     let full = vector_width::<B>(outs.len()) == B;
-    match (isa, full) {
+    // `$block::<…, FULL>` with FULL = `full`, the same arguments every time.
+    macro_rules! by_width {
+        ($($block:ident)::+) => {
+            if full {
+                $($block)::+::<K, B, R, true>(kernel, protocol, rngs, outs, rec, errors)
+            } else {
+                $($block)::+::<K, B, R, false>(kernel, protocol, rngs, outs, rec, errors)
+            }
+        };
+    }
+    assert!(isa.is_available(), "{isa:?} is not supported by this CPU");
+    match isa {
         #[cfg(target_arch = "x86_64")]
-        (Isa::Avx2Fma, true) => {
-            assert!(isa.is_available());
-            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-            unsafe { avx2::block::<K, B, R, true>(kernel, protocol, rngs, outs, rec, errors) }
-        }
+        // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+        Isa::Avx2Fma => unsafe { by_width!(avx2::block) },
         #[cfg(target_arch = "x86_64")]
-        (Isa::Avx2Fma, false) => {
-            assert!(isa.is_available());
-            // SAFETY: as above.
-            unsafe { avx2::block::<K, B, R, false>(kernel, protocol, rngs, outs, rec, errors) }
-        }
-        #[cfg(target_arch = "x86_64")]
-        (Isa::Avx512, true) => {
-            assert!(isa.is_available());
-            // SAFETY: the CPU supports AVX-512 F/DQ/VL, AVX2 and FMA (checked
-            // just above).
-            unsafe { avx512::block::<K, B, R, true>(kernel, protocol, rngs, outs, rec, errors) }
-        }
-        #[cfg(target_arch = "x86_64")]
-        (Isa::Avx512, false) => {
-            assert!(isa.is_available());
-            // SAFETY: as above.
-            unsafe { avx512::block::<K, B, R, false>(kernel, protocol, rngs, outs, rec, errors) }
-        }
-        (_, true) => {
-            block_impl::<K, B, R, PortablePath, true>(kernel, protocol, rngs, outs, rec, errors)
-        }
-        (_, false) => {
-            block_impl::<K, B, R, PortablePath, false>(kernel, protocol, rngs, outs, rec, errors)
+        // SAFETY: the CPU supports AVX-512 F/DQ/VL, AVX2 and FMA (checked
+        // just above).
+        Isa::Avx512 => unsafe { by_width!(avx512::block) },
+        _ => {
+            if full {
+                block_impl::<K, B, R, PortablePath, true>(kernel, protocol, rngs, outs, rec, errors)
+            } else {
+                block_impl::<K, B, R, PortablePath, false>(
+                    kernel, protocol, rngs, outs, rec, errors,
+                )
+            }
         }
     }
 }
