@@ -169,20 +169,24 @@ fn fuzz_for_two_minutes() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(120);
     let deadline = Instant::now() + Duration::from_secs(seconds);
-    let mut runner = TestRunner::new(Config {
+    // A fresh runner for every run: a `TestRunner` counts its successes
+    // across runs, so one runner reused would stop generating cases after
+    // its first 512 (every later `run` returns at once).
+    let config = Config {
         cases: 512,
         failure_persistence: None,
         ..Config::default()
-    });
+    };
+    let runner = || TestRunner::new(config.clone());
     let mut rounds = 0u64;
     while Instant::now() < deadline {
-        runner
+        runner()
             .run(&"\\PC{0,300}", |text| must_not_panic(&text, &[]))
             .unwrap();
-        runner
+        runner()
             .run(&(0usize..64, value()), |(p, v)| assignment_case(p, &v))
             .unwrap();
-        runner
+        runner()
             .run(&(0usize..64, value()), |(p, v)| file_case(p, &v))
             .unwrap();
         rounds += 1;
