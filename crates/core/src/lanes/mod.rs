@@ -37,6 +37,24 @@ macro_rules! simd_block_entry {
         ) {
             block_impl::<K, B, R, $path, FULL>(kernel, protocol, rngs, outs, rec, errors)
         }
+
+        /// [`super::refine`] compiled with the same features, out of line
+        /// (once per spike; inlined, it would crowd the step loop).
+        ///
+        /// # Safety
+        #[doc = $safety]
+        #[target_feature(enable = $features)]
+        #[inline(never)]
+        pub(super) unsafe fn refine(
+            p: &crate::HhParams,
+            threshold: f64,
+            t0: f64,
+            t1: f64,
+            start: &crate::hh::HhState,
+            end: &crate::hh::HhState,
+        ) -> f64 {
+            super::refine(p, threshold, t0, t1, start, end)
+        }
     };
 }
 
@@ -122,6 +140,18 @@ pub(crate) trait IsaPath {
     /// True for the AVX2+FMA and AVX-512 blocks (entered only on CPUs with
     /// AVX2 and FMA).
     const AVX2: bool;
+    /// True for the AVX-512 block (entered only on CPUs with AVX-512 F, DQ
+    /// and VL).
+    const AVX512: bool;
+    /// [`refine`] compiled for this instruction set (same bits on all).
+    fn refine(
+        p: &crate::HhParams,
+        threshold: f64,
+        t0: f64,
+        t1: f64,
+        start: &HhState,
+        end: &HhState,
+    ) -> f64;
 }
 
 /// Plain Rust.
@@ -129,6 +159,18 @@ pub(crate) struct PortablePath;
 
 impl IsaPath for PortablePath {
     const AVX2: bool = false;
+    const AVX512: bool = false;
+    #[inline(never)]
+    fn refine(
+        p: &crate::HhParams,
+        threshold: f64,
+        t0: f64,
+        t1: f64,
+        start: &HhState,
+        end: &HhState,
+    ) -> f64 {
+        refine(p, threshold, t0, t1, start, end)
+    }
 }
 
 /// The AVX2+FMA block.
@@ -138,6 +180,20 @@ pub(crate) struct Avx2Path;
 #[cfg(target_arch = "x86_64")]
 impl IsaPath for Avx2Path {
     const AVX2: bool = true;
+    const AVX512: bool = false;
+    #[inline(always)]
+    fn refine(
+        p: &crate::HhParams,
+        threshold: f64,
+        t0: f64,
+        t1: f64,
+        start: &HhState,
+        end: &HhState,
+    ) -> f64 {
+        // SAFETY: this path's blocks run only on CPUs with its features
+        // (`Isa::detect`), and only they call it.
+        unsafe { avx2::refine(p, threshold, t0, t1, start, end) }
+    }
 }
 
 /// The AVX-512 block (the table's AVX2 cell reads included).
@@ -147,10 +203,30 @@ pub(crate) struct Avx512Path;
 #[cfg(target_arch = "x86_64")]
 impl IsaPath for Avx512Path {
     const AVX2: bool = true;
+    const AVX512: bool = true;
+    #[inline(always)]
+    fn refine(
+        p: &crate::HhParams,
+        threshold: f64,
+        t0: f64,
+        t1: f64,
+        start: &HhState,
+        end: &HhState,
+    ) -> f64 {
+        // SAFETY: this path's blocks run only on CPUs with its features
+        // (`Isa::detect`), and only they call it.
+        unsafe { avx512::refine(p, threshold, t0, t1, start, end) }
+    }
 }
 
 /// One integration step over lanes `0..n` of a block.
 pub(crate) trait Kernel {
+    /// Whether the AVX-512 block draws the input with the hand-written
+    /// AVX-512 draw (`streams::draw_avx512`) rather than the compiler's
+    /// vectorization of the portable one (same bits either way). Measured
+    /// per kernel: 5–7 % faster with the exact step, 4–6 % slower with the
+    /// table step (docs/performance.md, ninth round).
+    const AVX512_DRAW: bool;
     fn step<const B: usize, X: IsaPath>(&self, s: &mut State<B>, w: &mut Scratch<B>, n: usize);
 }
 
@@ -159,6 +235,7 @@ pub(crate) trait Kernel {
 pub(crate) struct Exact(Consts);
 
 impl Kernel for Exact {
+    const AVX512_DRAW: bool = true;
     #[inline(always)]
     fn step<const B: usize, X: IsaPath>(&self, s: &mut State<B>, w: &mut Scratch<B>, n: usize) {
         kernel::step_exact(&self.0, s, w, n)
@@ -170,6 +247,7 @@ impl Kernel for Exact {
 pub(crate) struct Table<'a>(Consts, &'a table::GateTable);
 
 impl Kernel for Table<'_> {
+    const AVX512_DRAW: bool = false;
     #[inline(always)]
     fn step<const B: usize, X: IsaPath>(&self, s: &mut State<B>, w: &mut Scratch<B>, n: usize) {
         kernel::step_table::<B, X>(&self.0, self.1, s, w, n)
@@ -430,7 +508,8 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
         macro_rules! draw_populations {
             ($populations:expr, $window:expr) => {
                 for &j in &$populations {
-                    streams[j].draw_complete::<$window>(
+                    streams[j].draw_complete::<$window, X>(
+                        K::AVX512_DRAW,
                         &inputs[j].sampler,
                         inputs[j].weight_mv,
                         width,
@@ -493,7 +572,7 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
                             h: s.h[lane],
                             n: s.n[lane],
                         };
-                        t = refine(p, threshold, t0, t1, &start, &end);
+                        t = X::refine(p, threshold, t0, t1, &start, &end);
                     }
                     if t < duration {
                         outs[lane].spikes_ms.push(t);
@@ -585,8 +664,9 @@ fn in_band(lo: f64, hi: f64, v_smooth: f64, v_end: f64) -> bool {
 }
 
 /// Crossing time from the cubic Hermite interpolant of V on [t0, t1]
-/// (kept out of line: it runs once per spike).
-#[inline(never)]
+/// (called through [`IsaPath::refine`], out of line and compiled with the
+/// block's SIMD features, which vectorize the bisection's 16 points).
+#[inline(always)]
 fn refine(
     p: &crate::HhParams,
     threshold: f64,
