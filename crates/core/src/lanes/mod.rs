@@ -173,51 +173,40 @@ impl IsaPath for PortablePath {
     }
 }
 
+/// [`IsaPath`] for a SIMD block whose entry points (`block`, `refine`) are
+/// in `$module`.
+macro_rules! simd_isa_path {
+    ($path:ident, $module:ident, avx512: $avx512:literal) => {
+        #[cfg(target_arch = "x86_64")]
+        impl IsaPath for $path {
+            const AVX2: bool = true;
+            const AVX512: bool = $avx512;
+            #[inline(always)]
+            fn refine(
+                p: &crate::HhParams,
+                threshold: f64,
+                t0: f64,
+                t1: f64,
+                start: &HhState,
+                end: &HhState,
+            ) -> f64 {
+                // SAFETY: this path's blocks run only on CPUs with its
+                // features (`Isa::detect`), and only they call it.
+                unsafe { $module::refine(p, threshold, t0, t1, start, end) }
+            }
+        }
+    };
+}
+
 /// The AVX2+FMA block.
 #[cfg(target_arch = "x86_64")]
 pub(crate) struct Avx2Path;
-
-#[cfg(target_arch = "x86_64")]
-impl IsaPath for Avx2Path {
-    const AVX2: bool = true;
-    const AVX512: bool = false;
-    #[inline(always)]
-    fn refine(
-        p: &crate::HhParams,
-        threshold: f64,
-        t0: f64,
-        t1: f64,
-        start: &HhState,
-        end: &HhState,
-    ) -> f64 {
-        // SAFETY: this path's blocks run only on CPUs with its features
-        // (`Isa::detect`), and only they call it.
-        unsafe { avx2::refine(p, threshold, t0, t1, start, end) }
-    }
-}
+simd_isa_path!(Avx2Path, avx2, avx512: false);
 
 /// The AVX-512 block (the table's AVX2 cell reads included).
 #[cfg(target_arch = "x86_64")]
 pub(crate) struct Avx512Path;
-
-#[cfg(target_arch = "x86_64")]
-impl IsaPath for Avx512Path {
-    const AVX2: bool = true;
-    const AVX512: bool = true;
-    #[inline(always)]
-    fn refine(
-        p: &crate::HhParams,
-        threshold: f64,
-        t0: f64,
-        t1: f64,
-        start: &HhState,
-        end: &HhState,
-    ) -> f64 {
-        // SAFETY: this path's blocks run only on CPUs with its features
-        // (`Isa::detect`), and only they call it.
-        unsafe { avx512::refine(p, threshold, t0, t1, start, end) }
-    }
-}
+simd_isa_path!(Avx512Path, avx512, avx512: true);
 
 /// One integration step over lanes `0..n` of a block.
 pub(crate) trait Kernel {
