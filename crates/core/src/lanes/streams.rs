@@ -107,6 +107,7 @@ impl<const B: usize> LaneStreams<B> {
         let base = window.base as u64;
         // Lanes 0..first are drawn by the AVX-512 code (whole groups of 8),
         // the rest by the loop below.
+        #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
         let (mut first, mut spilled) = (0, false);
         if X::AVX512 && avx512_draw {
             #[cfg(target_arch = "x86_64")]
