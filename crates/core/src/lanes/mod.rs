@@ -38,22 +38,15 @@ macro_rules! simd_block_entry {
             block_impl::<K, B, R, $path, FULL>(kernel, protocol, rngs, outs, rec, errors)
         }
 
-        /// [`super::refine`] compiled with the same features, out of line
+        /// [`super::Crossing::time`] compiled with the same features, out of line
         /// (once per spike; inlined, it would crowd the step loop).
         ///
         /// # Safety
         #[doc = $safety]
         #[target_feature(enable = $features)]
         #[inline(never)]
-        pub(super) unsafe fn refine(
-            p: &crate::HhParams,
-            threshold: f64,
-            t0: f64,
-            t1: f64,
-            start: &crate::hh::HhState,
-            end: &crate::hh::HhState,
-        ) -> f64 {
-            super::refine(p, threshold, t0, t1, start, end)
+        pub(super) unsafe fn refine(crossing: &super::Crossing) -> f64 {
+            crossing.time()
         }
     };
 }
@@ -143,15 +136,9 @@ pub(crate) trait IsaPath {
     /// True for the AVX-512 block (entered only on CPUs with AVX-512 F, DQ
     /// and VL).
     const AVX512: bool;
-    /// [`refine`] compiled for this instruction set (same bits on all).
-    fn refine(
-        p: &crate::HhParams,
-        threshold: f64,
-        t0: f64,
-        t1: f64,
-        start: &HhState,
-        end: &HhState,
-    ) -> f64;
+    /// [`Crossing::time`] compiled for this instruction set (same bits on
+    /// all).
+    fn refine(crossing: &Crossing) -> f64;
 }
 
 /// Plain Rust.
@@ -161,15 +148,8 @@ impl IsaPath for PortablePath {
     const AVX2: bool = false;
     const AVX512: bool = false;
     #[inline(never)]
-    fn refine(
-        p: &crate::HhParams,
-        threshold: f64,
-        t0: f64,
-        t1: f64,
-        start: &HhState,
-        end: &HhState,
-    ) -> f64 {
-        refine(p, threshold, t0, t1, start, end)
+    fn refine(crossing: &Crossing) -> f64 {
+        crossing.time()
     }
 }
 
@@ -182,17 +162,10 @@ macro_rules! simd_isa_path {
             const AVX2: bool = true;
             const AVX512: bool = $avx512;
             #[inline(always)]
-            fn refine(
-                p: &crate::HhParams,
-                threshold: f64,
-                t0: f64,
-                t1: f64,
-                start: &HhState,
-                end: &HhState,
-            ) -> f64 {
+            fn refine(crossing: &Crossing) -> f64 {
                 // SAFETY: this path's blocks run only on CPUs with its
                 // features (`Isa::detect`), and only they call it.
-                unsafe { $module::refine(p, threshold, t0, t1, start, end) }
+                unsafe { $module::refine(crossing) }
             }
         }
     };
@@ -549,19 +522,24 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
                     if vs >= threshold && v0 < threshold {
                         // The smooth part crossed; refine with the cubic
                         // Hermite interpolant (as in `run_trial`).
-                        let start = HhState {
-                            v: v0,
-                            m: s0.m[lane],
-                            h: s0.h[lane],
-                            n: s0.n[lane],
-                        };
-                        let end = HhState {
-                            v: vs,
-                            m: s.m[lane],
-                            h: s.h[lane],
-                            n: s.n[lane],
-                        };
-                        t = X::refine(p, threshold, t0, t1, &start, &end);
+                        t = X::refine(&Crossing {
+                            p,
+                            threshold,
+                            t0,
+                            t1,
+                            start: HhState {
+                                v: v0,
+                                m: s0.m[lane],
+                                h: s0.h[lane],
+                                n: s0.n[lane],
+                            },
+                            end: HhState {
+                                v: vs,
+                                m: s.m[lane],
+                                h: s.h[lane],
+                                n: s.n[lane],
+                            },
+                        });
                     }
                     if t < duration {
                         outs[lane].spikes_ms.push(t);
@@ -652,27 +630,34 @@ fn in_band(lo: f64, hi: f64, v_smooth: f64, v_end: f64) -> bool {
     (v_smooth > lo) & (v_end > lo) & (v_smooth < hi) & (v_end < hi)
 }
 
-/// Crossing time from the cubic Hermite interpolant of V on [t0, t1]
-/// (called through [`IsaPath::refine`], out of line and compiled with the
-/// block's SIMD features, which vectorize the bisection's 16 points).
-#[inline(always)]
-fn refine(
-    p: &crate::HhParams,
+/// A step whose smooth part carried V across the threshold: what the
+/// spike-time refinement needs.
+pub(crate) struct Crossing<'a> {
+    p: &'a crate::HhParams,
     threshold: f64,
     t0: f64,
     t1: f64,
-    start: &HhState,
-    end: &HhState,
-) -> f64 {
-    let dv0 = p.dv_dt(start);
-    let dv1 = p.dv_dt(end);
-    t0 + (t1 - t0)
-        * hermite_crossing(
-            start.v - threshold,
-            end.v - threshold,
-            dv0 * (t1 - t0),
-            dv1 * (t1 - t0),
-        )
+    start: HhState,
+    end: HhState,
+}
+
+impl Crossing<'_> {
+    /// Crossing time from the cubic Hermite interpolant of V on [t0, t1]
+    /// (called through [`IsaPath::refine`], out of line and compiled with
+    /// the block's SIMD features, which vectorize the bisection's 16 points).
+    #[inline(always)]
+    fn time(&self) -> f64 {
+        let (t0, t1) = (self.t0, self.t1);
+        let dv0 = self.p.dv_dt(&self.start);
+        let dv1 = self.p.dv_dt(&self.end);
+        t0 + (t1 - t0)
+            * hermite_crossing(
+                self.start.v - self.threshold,
+                self.end.v - self.threshold,
+                dv0 * (t1 - t0),
+                dv1 * (t1 - t0),
+            )
+    }
 }
 
 #[cfg(test)]
