@@ -236,8 +236,8 @@ impl GateTable {
     /// do not combine): it is called only from the AVX2 and AVX-512 blocks,
     /// whose features the intrinsics then compile with. (As an `#[inline]`
     /// function with its own features, the compiler kept it out of line in
-    /// some builds — a call per step and the block's constant trip count
-    /// lost, ~20 % of the table step.)
+    /// a build — a call per step and the block's constant trip count lost;
+    /// that build's table mode was ~20 % slower.)
     ///
     /// # Safety
     /// The CPU must support AVX2 and FMA, and the caller must be compiled
