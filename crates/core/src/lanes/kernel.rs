@@ -135,9 +135,8 @@ fn exprel_neg_taylor(x: f64) -> f64 {
 }
 
 /// x/(1 − e^(−x)) as a fraction (numerator, denominator), e^(−x) given as
-/// `e_neg_scale · t72`; exact through x = 0. (The kernel computes the same
-/// in two steps; this one-function form is the tests' reference.)
-#[cfg(test)]
+/// `e_neg_scale · t72`; exact through x = 0.
+#[inline(always)]
 fn inv_exprel_neg(x: f64, e_neg_scale: f64, t72: f64) -> (f64, f64) {
     let small = x.abs() < EXPREL_SWITCH;
     let num = if small { 1.0 } else { x };
@@ -242,36 +241,14 @@ pub(crate) fn step_exact<const B: usize>(
         *t = shared_t(v);
     }
     // 2. Powers of t and α_m, α_n in their exponential form x/(1 − e^(−x)),
-    //    noting whether some lane is near a removable singularity.
-    // Bit i of near_m (near_n): lane i is near α_m's (α_n's) singularity
-    // (B ≤ 64 lanes).
-    const { assert!(B <= 64) };
-    let (mut near_m, mut near_n) = (0u64, 0u64);
+    //    with the Taylor form selected, lane by lane, within 0.5 mV of −40
+    //    (−55) mV, exactly as `inv_exprel_neg` does.
     for i in 0..n {
         let (t9, t36, t40, t72) = powers(w.t[i]);
         (w.p9[i], w.p36[i], w.p40[i], w.p72[i]) = (t9, t36, t40, t72);
         let v = s.v[i];
-        let (xm, xn) = ((v + 40.0) * 0.1, (v + 55.0) * 0.1);
-        (w.num_m[i], w.den_m[i]) = (xm, E_2_5.mul_add(-t72, 1.0));
-        (w.num_n[i], w.den_n[i]) = (xn, E_1.mul_add(-t72, 1.0));
-        near_m |= ((xm.abs() < EXPREL_SWITCH) as u64) << i;
-        near_n |= ((xn.abs() < EXPREL_SWITCH) as u64) << i;
-    }
-    // Lanes within 0.5 mV of −40 (−55) mV — a few per step when V
-    // fluctuates widely, none at rest — take the Taylor form instead,
-    // exactly as `inv_exprel_neg` selects it; visiting only those lanes
-    // changes no bit and spares the vector loop two Taylor polynomials
-    // per lane and step.
-    for (near, num, den) in [
-        (near_m, &mut w.num_m, &mut w.den_m),
-        (near_n, &mut w.num_n, &mut w.den_n),
-    ] {
-        let mut near = near;
-        while near != 0 {
-            let i = near.trailing_zeros() as usize;
-            near &= near - 1;
-            (num[i], den[i]) = (1.0, exprel_neg_taylor(num[i]));
-        }
+        (w.num_m[i], w.den_m[i]) = inv_exprel_neg((v + 40.0) * 0.1, E_2_5, t72);
+        (w.num_n[i], w.den_n[i]) = inv_exprel_neg((v + 55.0) * 0.1, E_1, t72);
     }
     // 3. Gate targets and decay arguments; membrane target and rate.
     for i in 0..n {
