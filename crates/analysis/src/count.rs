@@ -13,8 +13,11 @@ pub fn bin_edge(t0: f64, width: f64, k: usize) -> f64 {
 /// [`bin_edge`], so the result never disagrees with them.
 pub fn bin_index(t: f64, t0: f64, width: f64) -> usize {
     debug_assert!(t >= t0, "{t} < {t0}");
-    // `as` saturates; a quotient past usize::MAX only occurs for absurd inputs.
-    let mut k = ((t - t0) / width).floor() as usize;
+    // `as` truncates toward zero and saturates (negative and NaN to 0, a quotient past
+    // usize::MAX, only for absurd inputs, to usize::MAX): for every quotient the same
+    // index as `floor()` first, without the library call `floor` is on baseline x86-64
+    // (no SSE4.1), once per spike and Fano window.
+    let mut k = ((t - t0) / width) as usize;
     while k > 0 && t < bin_edge(t0, width, k) {
         k -= 1;
     }
