@@ -44,6 +44,41 @@ pub(crate) struct Window {
     pub low: u64,
     /// t(base + i); 2⁵³ (never reached) past the table.
     pub thresholds: [u64; WINDOW],
+    /// The thresholds laid out for a branch-free binary search of 3 and 4
+    /// levels (the AVX-512 draw, see [`SearchLevels`]).
+    pub search: SearchLevels,
+}
+
+/// The first 7 (15) thresholds of a [`Window`], padded with 2⁵³, as one
+/// table per level of a binary search for c = #{j : b ≥ t(base + j)}: the
+/// probe of level l (step s = 4, 2, 1, or 8, 4, 2, 1) at the count c found
+/// so far is threshold c + s − 1, stored at index c of the level's table so
+/// that each probe is one register permute indexed by c.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SearchLevels {
+    pub three: [[i64; 8]; 3],
+    pub four: [[i64; 16]; 4],
+}
+
+impl SearchLevels {
+    fn new(thresholds: &[u64; WINDOW]) -> Self {
+        let padded = |j: usize, len: usize| {
+            if j < len.min(WINDOW) {
+                thresholds[j] as i64
+            } else {
+                1i64 << 53
+            }
+        };
+        // Index c + s − 1 can exceed the table only where no search reaches
+        // (c is a multiple of 2s there); clamped for definiteness.
+        let level = |c: usize, step: usize, entries: usize| {
+            padded((c + step - 1).min(entries - 1), entries - 1)
+        };
+        Self {
+            three: std::array::from_fn(|l| std::array::from_fn(|c| level(c, 4 >> l, 8))),
+            four: std::array::from_fn(|l| std::array::from_fn(|c| level(c, 8 >> l, 16))),
+        }
+    }
 }
 
 impl Window {
@@ -117,6 +152,7 @@ impl PoissonSampler {
                     base: 0,
                     low: 0,
                     thresholds: [1 << 53; WINDOW],
+                    search: SearchLevels::new(&[1 << 53; WINDOW]),
                 },
             };
         }
@@ -173,6 +209,7 @@ impl PoissonSampler {
                 threshold(cdf[first - 1])
             },
             thresholds,
+            search: SearchLevels::new(&thresholds),
         };
         Self {
             mean,

@@ -15,7 +15,7 @@
 //! [`MEDIUM`]: crate::poisson::MEDIUM
 //! [`WINDOW`]: crate::poisson::WINDOW
 
-use crate::poisson::PoissonSampler;
+use crate::poisson::{PoissonSampler, Window};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -116,7 +116,7 @@ impl<const B: usize> LaneStreams<B> {
             // is the kernel's choice, a constant once inlined.)
             unsafe {
                 (first, spilled) =
-                    draw_avx512(self, th, low, base, weight, n, alive, counts, part, spill);
+                    draw_avx512::<W, B>(self, window, weight, n, alive, counts, part, spill);
             }
         }
         let mut outside = 0u64;
@@ -215,13 +215,17 @@ impl<const B: usize> LaneStreams<B> {
 
 /// [`LaneStreams::draw`] on AVX-512, eight lanes per iteration written
 /// with intrinsics: the xoshiro256++ step (with AVX-512's 64-bit rotate),
-/// the 53 bits, and the count k = base + #{j : bits ≥ th[j]} as one compare
-/// into a mask register and one masked subtract of −1 per threshold — two
-/// instructions where the compiler's form of `k += (bits >= t)` takes three
-/// (compare, mask to vector, subtract), most of the draw at wide windows.
-/// The same integers, products and flags as the portable loop, which does
-/// the lanes past the last multiple of eight. Returns the number of lanes
-/// drawn and whether one of them fell outside the thresholds.
+/// the 53 bits, and the count k = base + #{j < W : bits ≥ th[j]} by a
+/// branch-free binary search over the window's sorted thresholds
+/// ([`crate::poisson::SearchLevels`]): per level one permute of a register
+/// of thresholds by the count so far (the probe), one compare into a mask
+/// register and one masked add of the level's step — 3 levels (9
+/// instructions) for W ≤ 7 and 4 (12) for W ≤ 15, where one compare and
+/// masked subtract per threshold took 10, 16 and 24 for W = 5, 8 and 12 —
+/// then min(c, W), which is the linear count because the thresholds are
+/// sorted. The same integers, products and flags as the portable loop,
+/// which does the lanes past the last multiple of eight. Returns the number
+/// of lanes drawn and whether one of them fell outside the thresholds.
 ///
 /// `#[inline]` rather than `#[inline(always)]`, which `#[target_feature]`
 /// (needed by the assembly's registers) does not allow; the release build
@@ -235,9 +239,7 @@ impl<const B: usize> LaneStreams<B> {
 #[allow(clippy::too_many_arguments)]
 unsafe fn draw_avx512<const W: usize, const B: usize>(
     streams: &mut LaneStreams<B>,
-    th: [i64; W],
-    low: i64,
-    base: u64,
+    window: &Window,
     weight: f64,
     n: usize,
     alive: &[u64; B],
@@ -247,9 +249,18 @@ unsafe fn draw_avx512<const W: usize, const B: usize>(
 ) -> (usize, bool) {
     use std::arch::x86_64::*;
     let n = n.min(B);
-    let (low_v, last_v) = (_mm512_set1_epi64(low), _mm512_set1_epi64(th[W - 1]));
-    let (base_v, minus_one) = (_mm512_set1_epi64(base as i64), _mm512_set1_epi64(-1));
+    let (low_v, last_v) = (
+        _mm512_set1_epi64(window.low as i64),
+        _mm512_set1_epi64(window.thresholds[W - 1] as i64),
+    );
+    let (base_v, w_v) = (
+        _mm512_set1_epi64(window.base as i64),
+        _mm512_set1_epi64(W as i64),
+    );
     let weight_v = _mm512_set1_pd(weight);
+    // SAFETY: unaligned loads of whole [i64; 8] and [i64; 16] arrays.
+    let table = |t: &[i64]| unsafe { _mm512_loadu_si512(t.as_ptr().cast()) };
+    let search = &window.search;
     let mut outside: __mmask8 = 0;
     let mut i = 0;
     while i + 8 <= n {
@@ -275,22 +286,38 @@ unsafe fn draw_avx512<const W: usize, const B: usize>(
             _mm512_storeu_si512(streams.s3.as_mut_ptr().add(i).cast(), s3);
             let bits = _mm512_srli_epi64::<11>(out);
             _mm512_storeu_si512(spill.as_mut_ptr().add(i).cast(), bits);
-            let mut k = base_v;
-            for &t in &th {
-                // k −= −1 where bits ≥ t (signed compare; bits < 2⁵³).
+            // Binary search: c counts the thresholds ≤ bits among the
+            // first 7 (W ≤ 7) or 15, then min(c, W) those among the first W
+            // (the thresholds are sorted): the count of the linear form.
+            let level = |c: __m512i, probe: __m512i, step: i64| {
+                let mut c = c;
+                // c += step where bits ≥ probe (signed compare; bits < 2⁵³).
                 // Assembly, because the compiler turns the masked-add
-                // intrinsic back into its three-instruction form.
+                // intrinsic into compare, mask to vector, and, add.
                 std::arch::asm!(
-                    "vpcmpnltq {ge}, {b}, {t}",
-                    "vpsubq {k}{{{ge}}}, {k}, {m1}",
+                    "vpcmpnltq {ge}, {b}, {p}",
+                    "vpaddq {c}{{{ge}}}, {c}, {s}",
                     ge = out(kreg) _,
                     b = in(zmm_reg) bits,
-                    t = in(zmm_reg) _mm512_set1_epi64(t),
-                    m1 = in(zmm_reg) minus_one,
-                    k = inout(zmm_reg) k,
+                    p = in(zmm_reg) probe,
+                    s = in(zmm_reg) _mm512_set1_epi64(step),
+                    c = inout(zmm_reg) c,
                     options(pure, nomem, nostack),
                 );
+                c
+            };
+            let mut c = _mm512_setzero_si512();
+            if W <= 7 {
+                for (l, t) in search.three.iter().enumerate() {
+                    c = level(c, _mm512_permutexvar_epi64(c, table(t)), 4 >> l);
+                }
+            } else {
+                for (l, t) in search.four.iter().enumerate() {
+                    let probe = _mm512_permutex2var_epi64(table(&t[..8]), c, table(&t[8..]));
+                    c = level(c, probe, 8 >> l);
+                }
             }
+            let k = _mm512_add_epi64(base_v, _mm512_min_epu64(c, w_v));
             let a = _mm512_loadu_si512(at(alive).cast());
             let c = _mm512_loadu_si512(at(counts).cast());
             let c = _mm512_add_epi64(c, _mm512_and_si512(k, a));
