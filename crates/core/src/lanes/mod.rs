@@ -508,52 +508,62 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
         if !(any != 0 || R::ACTIVE) {
             continue;
         }
-        for lane in 0..lanes {
+        if R::ACTIVE && alive[0] {
+            let now = HhState {
+                v: s.v[0],
+                m: s.m[0],
+                h: s.h[0],
+                n: s.n[0],
+            };
+            rec.record(p, step, t1, &now, jump[0]);
+        }
+        // The lanes that left their band (only they can fire, re-arm or
+        // diverge: the band lies inside ±V_LIMIT_MV), as a bit mask built
+        // by a second short vector pass on the few steps that need one, then
+        // visited in order — rather than a walk over all lanes testing each,
+        // whose test is mispredicted at every leaving lane.
+        const { assert!(B <= 64) };
+        let mut leaving = 0u64;
+        for i in 0..lanes {
+            leaving |= (!in_band(lo[i], hi[i], v_smooth[i], s.v[i]) as u64) << i;
+        }
+        while leaving != 0 {
+            let lane = leaving.trailing_zeros() as usize;
+            leaving &= leaving - 1;
             if !alive[lane] {
                 continue;
             }
             let v_end = s.v[lane];
-            if !in_band(lo[lane], hi[lane], v_smooth[lane], v_end) {
-                let vs = v_smooth[lane];
-                let v0 = s0.v[lane];
-                let spike = detectors[lane].observe(t0, t1 - t0, v0, vs, v_end);
-                (lo[lane], hi[lane]) = band.of(detectors[lane].is_armed());
-                if let Some(mut t) = spike {
-                    if vs >= threshold && v0 < threshold {
-                        // The smooth part crossed; refine with the cubic
-                        // Hermite interpolant (as in `run_trial`).
-                        t = X::refine(&Crossing {
-                            p,
-                            threshold,
-                            t0,
-                            t1,
-                            start: HhState {
-                                v: v0,
-                                m: s0.m[lane],
-                                h: s0.h[lane],
-                                n: s0.n[lane],
-                            },
-                            end: HhState {
-                                v: vs,
-                                m: s.m[lane],
-                                h: s.h[lane],
-                                n: s.n[lane],
-                            },
-                        });
-                    }
-                    if t < duration {
-                        outs[lane].spikes_ms.push(t);
-                    }
+            let vs = v_smooth[lane];
+            let v0 = s0.v[lane];
+            let spike = detectors[lane].observe(t0, t1 - t0, v0, vs, v_end);
+            (lo[lane], hi[lane]) = band.of(detectors[lane].is_armed());
+            if let Some(mut t) = spike {
+                if vs >= threshold && v0 < threshold {
+                    // The smooth part crossed; refine with the cubic
+                    // Hermite interpolant (as in `run_trial`).
+                    t = X::refine(&Crossing {
+                        p,
+                        threshold,
+                        t0,
+                        t1,
+                        start: HhState {
+                            v: v0,
+                            m: s0.m[lane],
+                            h: s0.h[lane],
+                            n: s0.n[lane],
+                        },
+                        end: HhState {
+                            v: vs,
+                            m: s.m[lane],
+                            h: s.h[lane],
+                            n: s.n[lane],
+                        },
+                    });
                 }
-            }
-            if R::ACTIVE && lane == 0 {
-                let now = HhState {
-                    v: v_end,
-                    m: s.m[0],
-                    h: s.h[0],
-                    n: s.n[0],
-                };
-                rec.record(p, step, t1, &now, jump[0]);
+                if t < duration {
+                    outs[lane].spikes_ms.push(t);
+                }
             }
             if !(v_end.abs() < V_LIMIT_MV) {
                 errors[lane] = Some(TrialError::Diverged {
