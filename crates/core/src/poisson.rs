@@ -105,11 +105,13 @@ pub(crate) const WINDOW: usize = 12;
 /// and 2.5·10⁻⁹; it holds for means up to ~0.74. A draw outside still gets
 /// the table's answer, so the choice changes speed, never a count.
 pub(crate) const NARROW: usize = 5;
-/// The next size up: 8 thresholds (counts 0…7) serve means up to ~1.97
-/// (where P(K ≥ 8) reaches [`NARROW_MAX_SPILL`]) — at
+/// The next size up: 7 thresholds (counts 0…6) serve means up to ~1.52
+/// (where P(K ≥ 7) reaches [`NARROW_MAX_SPILL`]) — at
 /// N = 100 000's inhibitory mean of 1 a draw leaves them with probability
-/// 1.0·10⁻⁵ — for 4 fewer compares than [`WINDOW`].
-pub(crate) const MEDIUM: usize = 8;
+/// 8.3·10⁻⁵ — for 5 fewer compares than [`WINDOW`], and the largest size
+/// the AVX-512 draw's binary search covers in 3 levels (it was 8, which
+/// took 4, until the tenth round).
+pub(crate) const MEDIUM: usize = 7;
 /// Largest probability of a draw outside a narrower window for which it is
 /// used (a draw outside costs about one scalar table draw for the block).
 pub(crate) const NARROW_MAX_SPILL: f64 = 1e-3;

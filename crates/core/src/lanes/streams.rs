@@ -444,9 +444,9 @@ mod tests {
         assert!(p < crate::poisson::NARROW_MAX_SPILL);
     }
 
-    /// The medium window at N = 100 000's inhibitory mean of 1: 8
-    /// thresholds cover the counts 0…7, so P(outside) = P(K ≥ 8 | λ = 1) =
-    /// 1 − e⁻¹·Σ_{k≤7} 1/k! ≈ 1.02·10⁻⁵ (below NARROW_MAX_SPILL; the narrow
+    /// The medium window at N = 100 000's inhibitory mean of 1: 7
+    /// thresholds cover the counts 0…6, so P(outside) = P(K ≥ 7 | λ = 1) =
+    /// 1 − e⁻¹·Σ_{k≤6} 1/k! ≈ 8.3·10⁻⁵ (below NARROW_MAX_SPILL; the narrow
     /// window's P(K ≥ 5) ≈ 3.7·10⁻³ is not).
     #[test]
     fn medium_window_spill_probability_matches_the_poisson_tail() {
@@ -454,7 +454,7 @@ mod tests {
         assert_eq!(w.base, 0);
         let mut term = 1.0f64;
         let mut head = 0.0;
-        for k in 0..8 {
+        for k in 0..crate::poisson::MEDIUM {
             if k > 0 {
                 term /= k as f64;
             }
