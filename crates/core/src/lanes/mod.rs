@@ -183,12 +183,6 @@ simd_isa_path!(Avx512Path, avx512, avx512: true);
 
 /// One integration step over lanes `0..n` of a block.
 pub(crate) trait Kernel {
-    /// Whether the AVX-512 block draws the input with the hand-written
-    /// AVX-512 draw (`streams::draw_avx512`) rather than the compiler's
-    /// vectorization of the portable one (same bits either way). Measured
-    /// per kernel: 5–7 % faster with the exact step, 4–6 % slower with the
-    /// table step (docs/performance.md, ninth round).
-    const AVX512_DRAW: bool;
     fn step<const B: usize, X: IsaPath>(&self, s: &mut State<B>, w: &mut Scratch<B>, n: usize);
 }
 
@@ -197,7 +191,6 @@ pub(crate) trait Kernel {
 pub(crate) struct Exact(Consts);
 
 impl Kernel for Exact {
-    const AVX512_DRAW: bool = true;
     #[inline(always)]
     fn step<const B: usize, X: IsaPath>(&self, s: &mut State<B>, w: &mut Scratch<B>, n: usize) {
         kernel::step_exact(&self.0, s, w, n)
@@ -209,7 +202,6 @@ impl Kernel for Exact {
 pub(crate) struct Table<'a>(Consts, &'a table::GateTable);
 
 impl Kernel for Table<'_> {
-    const AVX512_DRAW: bool = false;
     #[inline(always)]
     fn step<const B: usize, X: IsaPath>(&self, s: &mut State<B>, w: &mut Scratch<B>, n: usize) {
         kernel::step_table::<B, X>(&self.0, self.1, s, w, n)
@@ -471,7 +463,6 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
             ($populations:expr, $window:expr) => {
                 for &j in &$populations {
                     streams[j].draw_complete::<$window, X>(
-                        K::AVX512_DRAW,
                         &inputs[j].sampler,
                         inputs[j].weight_mv,
                         width,

@@ -85,13 +85,12 @@ impl<const B: usize> LaneStreams<B> {
     /// count`. Returns true if some lane's draw (live or not) fell outside
     /// the thresholds; those lanes then hold their 53 random bits in
     /// `spill` and a partial count, and [`Self::finish_spills`] (same `W`)
-    /// must run. In the AVX-512 block with `avx512_draw`, by
-    /// [`draw_avx512`]; otherwise by the portable loop (same results).
+    /// must run. In the AVX-512 block by [`draw_avx512`] (whole groups of
+    /// eight lanes); otherwise by the portable loop (same results).
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     pub fn draw<const W: usize, X: super::IsaPath>(
         &mut self,
-        avx512_draw: bool,
         sampler: &PoissonSampler,
         weight: f64,
         n: usize,
@@ -109,11 +108,10 @@ impl<const B: usize> LaneStreams<B> {
         // the rest by the loop below.
         #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
         let (mut first, mut spilled) = (0, false);
-        if X::AVX512 && avx512_draw {
+        if X::AVX512 {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `X::AVX512` is true only in the AVX-512 block, which
-            // runs only where the CPU has AVX-512 F, DQ and VL. (`avx512_draw`
-            // is the kernel's choice, a constant once inlined.)
+            // runs only where the CPU has AVX-512 F, DQ and VL.
             unsafe {
                 (first, spilled) =
                     draw_avx512::<W, B>(self, window, weight, n, alive, counts, part, spill);
@@ -157,7 +155,6 @@ impl<const B: usize> LaneStreams<B> {
     #[allow(clippy::too_many_arguments)]
     pub fn draw_complete<const W: usize, X: super::IsaPath>(
         &mut self,
-        avx512_draw: bool,
         sampler: &PoissonSampler,
         weight: f64,
         width: usize,
@@ -167,16 +164,7 @@ impl<const B: usize> LaneStreams<B> {
         part: &mut [f64; B],
         spill: &mut [u64; B],
     ) {
-        if self.draw::<W, X>(
-            avx512_draw,
-            sampler,
-            weight,
-            width,
-            alive,
-            counts,
-            part,
-            spill,
-        ) {
+        if self.draw::<W, X>(sampler, weight, width, alive, counts, part, spill) {
             Self::finish_spills::<W>(sampler, weight, lanes, alive, counts, part, spill);
         }
     }
@@ -369,7 +357,6 @@ mod tests {
             for _ in 0..5000 {
                 let mut part = [f64::NAN; B];
                 if lanes.draw::<W, X>(
-                    true,
                     &sampler,
                     weight,
                     N,
