@@ -236,6 +236,8 @@ unsafe fn draw_avx512<const W: usize, const B: usize>(
     spill: &mut [u64; B],
 ) -> (usize, bool) {
     use std::arch::x86_64::*;
+    // Four levels of the binary search cover at most 15 thresholds.
+    const { assert!(W <= 15) };
     let n = n.min(B);
     let (low_v, last_v) = (
         _mm512_set1_epi64(window.low as i64),
