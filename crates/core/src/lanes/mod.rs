@@ -66,7 +66,7 @@ use crate::poisson::{MEDIUM, NARROW, NARROW_MAX_SPILL, WINDOW};
 use crate::trial::{Protocol, Recorder, TrialError, TrialOutput, V_LIMIT_MV, hermite_crossing};
 use kernel::{Consts, Scratch, State};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use streams::LaneStreams;
+use streams::InputLanes;
 
 pub use exp::exp_poly;
 
@@ -430,12 +430,11 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
     alive[..lanes].fill(true);
     let mut v_smooth = [0.0f64; B];
     // Input: each population's streams in SoA form (written back at the
-    // end), counts per population and lane, all-ones masks of live lanes.
-    let mut streams: Vec<LaneStreams<B>> = (0..n_in)
-        .map(|j| LaneStreams::load(rngs.iter().skip(j).step_by(n_in)))
+    // end) with its counts and jump parts per lane; all-ones masks of live
+    // lanes.
+    let mut input_lanes: Vec<InputLanes<B>> = (0..n_in)
+        .map(|j| InputLanes::load(rngs.iter().skip(j).step_by(n_in)))
         .collect();
-    let mut counts = vec![[0u64; B]; n_in];
-    let mut parts = vec![[0.0f64; B]; n_in];
     // How many thresholds each population compares with: the fewest whose
     // window a draw leaves with probability below NARROW_MAX_SPILL (chosen
     // once per block).
@@ -445,7 +444,6 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
     let (medium, wide): (Vec<usize>, Vec<usize>) = rest.into_iter().partition(|j| fits(j, MEDIUM));
     let mut alive_mask = [0u64; B];
     alive_mask[..lanes].fill(u64::MAX);
-    let mut spill = [0u64; B];
     for out in outs.iter_mut() {
         out.spikes_ms.clear();
     }
@@ -462,15 +460,12 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
         macro_rules! draw_populations {
             ($populations:expr, $window:expr) => {
                 for &j in &$populations {
-                    streams[j].draw_complete::<$window, X>(
+                    input_lanes[j].draw_complete::<$window, X>(
                         &inputs[j].sampler,
                         inputs[j].weight_mv,
                         width,
                         lanes,
                         &alive_mask,
-                        &mut counts[j],
-                        &mut parts[j],
-                        &mut spill,
                     );
                 }
             };
@@ -479,8 +474,8 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
         draw_populations!(medium, MEDIUM);
         draw_populations!(wide, WINDOW);
         let mut jump = [0.0f64; B];
-        for part in &parts {
-            for (total, p) in jump[..width].iter_mut().zip(&part[..width]) {
+        for input in &input_lanes {
+            for (total, p) in jump[..width].iter_mut().zip(&input.part[..width]) {
                 *total += p;
             }
         }
@@ -580,12 +575,13 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
             break;
         }
     }
-    for (j, lane_streams) in streams.iter().enumerate() {
-        lane_streams.store(rngs.iter_mut().skip(j).step_by(n_in));
+    for (j, input) in input_lanes.iter().enumerate() {
+        input.store(rngs.iter_mut().skip(j).step_by(n_in));
     }
     for (lane, out) in outs.iter_mut().enumerate() {
         out.input_counts.clear();
-        out.input_counts.extend(counts.iter().map(|c| c[lane]));
+        out.input_counts
+            .extend(input_lanes.iter().map(|input| input.counts[lane]));
     }
 }
 

@@ -19,13 +19,22 @@ use crate::poisson::{PoissonSampler, Window};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-/// The xoshiro256++ states of one population's streams in a block.
+/// One population's input in a block, per lane: the xoshiro256++ states of
+/// its streams, its input count so far and this step's jump from it — one
+/// struct, so that the draw writes fields of `self` (which the compiler
+/// knows to be disjoint) rather than arrays passed beside it.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct LaneStreams<const B: usize> {
+pub(crate) struct InputLanes<const B: usize> {
     s0: [u64; B],
     s1: [u64; B],
     s2: [u64; B],
     s3: [u64; B],
+    /// The population's input count per lane, accumulated over steps.
+    pub counts: [u64; B],
+    /// This step's jump from the population, `weight · count`, per lane.
+    pub part: [f64; B],
+    /// Scratch: each lane's 53 random bits, for [`Self::finish_spills`].
+    spill: [u64; B],
 }
 
 /// 2⁵² and its bit pattern: for an integer k < 2⁵², the double with bits
@@ -42,14 +51,18 @@ const PADDING: [u64; 4] = [
     1,
 ];
 
-impl<const B: usize> LaneStreams<B> {
-    /// Loads the stream of each lane `i < rngs.len()` (padding elsewhere).
+impl<const B: usize> InputLanes<B> {
+    /// Loads the stream of each lane `i < rngs.len()` (padding elsewhere),
+    /// with counts zero.
     pub fn load<'a>(rngs: impl Iterator<Item = &'a Xoshiro256PlusPlus>) -> Self {
         let mut s = Self {
             s0: [PADDING[0]; B],
             s1: [PADDING[1]; B],
             s2: [PADDING[2]; B],
             s3: [PADDING[3]; B],
+            counts: [0; B],
+            part: [0.0; B],
+            spill: [0; B],
         };
         for (i, rng) in rngs.enumerate() {
             // `state()` is the 256-bit state as four little-endian words,
@@ -88,16 +101,12 @@ impl<const B: usize> LaneStreams<B> {
     /// must run. In the AVX-512 block by [`draw_avx512`] (whole groups of
     /// eight lanes); otherwise by the portable loop (same results).
     #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
     pub fn draw<const W: usize, X: super::IsaPath>(
         &mut self,
         sampler: &PoissonSampler,
         weight: f64,
         n: usize,
         alive: &[u64; B],
-        counts: &mut [u64; B],
-        part: &mut [f64; B],
-        spill: &mut [u64; B],
     ) -> bool {
         let n = n.min(B);
         let window = sampler.window();
@@ -113,11 +122,13 @@ impl<const B: usize> LaneStreams<B> {
             // SAFETY: `X::AVX512` is true only in the AVX-512 block, which
             // runs only where the CPU has AVX-512 F, DQ and VL.
             unsafe {
-                (first, spilled) =
-                    draw_avx512::<W, B>(self, window, weight, n, alive, counts, part, spill);
+                (first, spilled) = draw_avx512::<W, B>(self, window, weight, n, alive);
             }
         }
         let mut outside = 0u64;
+        // One index into the seven per-lane arrays (an iterator zip of seven
+        // would say less).
+        #[allow(clippy::needless_range_loop)]
         for i in first..n {
             // xoshiro256++ (Blackman & Vigna), exactly as rand_xoshiro.
             let (s0, s1, s2, s3) = (self.s0[i], self.s1[i], self.s2[i], self.s3[i]);
@@ -139,9 +150,9 @@ impl<const B: usize> LaneStreams<B> {
             // k as f64, exactly (k < 2⁵²), without a 64-bit conversion
             // instruction (AVX2 has none): the bits of 2⁵² + k, minus 2⁵².
             let kf = f64::from_bits(k | TWO_52_BITS) - TWO_52;
-            counts[i] += k & alive[i];
-            part[i] = weight * kf;
-            spill[i] = bits as u64;
+            self.counts[i] += k & alive[i];
+            self.part[i] = weight * kf;
+            self.spill[i] = bits as u64;
             // Dead and padding lanes may flag too (finish_spills skips
             // them): cheaper than masking every lane's flag.
             outside |= (bits < low) as u64 | (bits >= last) as u64;
@@ -152,7 +163,6 @@ impl<const B: usize> LaneStreams<B> {
     /// [`Self::draw`] for lanes `0..width`, then [`Self::finish_spills`]
     /// for lanes `0..lanes` if some draw fell outside the thresholds.
     #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
     pub fn draw_complete<const W: usize, X: super::IsaPath>(
         &mut self,
         sampler: &PoissonSampler,
@@ -160,12 +170,9 @@ impl<const B: usize> LaneStreams<B> {
         width: usize,
         lanes: usize,
         alive: &[u64; B],
-        counts: &mut [u64; B],
-        part: &mut [f64; B],
-        spill: &mut [u64; B],
     ) {
-        if self.draw::<W, X>(sampler, weight, width, alive, counts, part, spill) {
-            Self::finish_spills::<W>(sampler, weight, lanes, alive, counts, part, spill);
+        if self.draw::<W, X>(sampler, weight, width, alive) {
+            self.finish_spills::<W>(sampler, weight, lanes, alive);
         }
     }
 
@@ -173,18 +180,17 @@ impl<const B: usize> LaneStreams<B> {
     /// thresholds (rare): replaces the partial count by the table's answer.
     #[inline(never)]
     pub fn finish_spills<const W: usize>(
+        &mut self,
         sampler: &PoissonSampler,
         weight: f64,
         lanes: usize,
         alive: &[u64; B],
-        counts: &mut [u64; B],
-        part: &mut [f64; B],
-        spill: &[u64; B],
     ) {
         let window = sampler.window();
         let last = window.thresholds[W - 1];
+        #[allow(clippy::needless_range_loop)]
         for i in 0..lanes.min(B) {
-            let bits = spill[i];
+            let bits = self.spill[i];
             if alive[i] != 0 && (bits < window.low || bits >= last) {
                 // Undo the window's partial count, add the table's answer.
                 let partial = window.base as u64
@@ -193,15 +199,15 @@ impl<const B: usize> LaneStreams<B> {
                         .filter(|&&t| bits >= t)
                         .count() as u64;
                 let k = sampler.draw_from_bits(bits) as u64;
-                counts[i] = counts[i].wrapping_sub(partial).wrapping_add(k);
+                self.counts[i] = self.counts[i].wrapping_sub(partial).wrapping_add(k);
                 // Same expression as the vector path, with the full count.
-                part[i] = weight * k as f64;
+                self.part[i] = weight * k as f64;
             }
         }
     }
 }
 
-/// [`LaneStreams::draw`] on AVX-512, eight lanes per iteration written
+/// [`InputLanes::draw`] on AVX-512, eight lanes per iteration written
 /// with intrinsics: the xoshiro256++ step (with AVX-512's 64-bit rotate),
 /// the 53 bits, and the count k = base + #{j < W : bits ≥ th[j]} by a
 /// branch-free binary search over the window's sorted thresholds
@@ -224,16 +230,12 @@ impl<const B: usize> LaneStreams<B> {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl")]
 #[inline]
-#[allow(clippy::too_many_arguments)]
 unsafe fn draw_avx512<const W: usize, const B: usize>(
-    streams: &mut LaneStreams<B>,
+    input: &mut InputLanes<B>,
     window: &Window,
     weight: f64,
     n: usize,
     alive: &[u64; B],
-    counts: &mut [u64; B],
-    part: &mut [f64; B],
-    spill: &mut [u64; B],
 ) -> (usize, bool) {
     use std::arch::x86_64::*;
     // Four levels of the binary search cover at most 15 thresholds.
@@ -258,10 +260,10 @@ unsafe fn draw_avx512<const W: usize, const B: usize>(
         // [_; B] array (unaligned forms).
         unsafe {
             let at = |a: &[u64; B]| a.as_ptr().add(i);
-            let s0 = _mm512_loadu_si512(at(&streams.s0).cast());
-            let s1 = _mm512_loadu_si512(at(&streams.s1).cast());
-            let s2 = _mm512_loadu_si512(at(&streams.s2).cast());
-            let s3 = _mm512_loadu_si512(at(&streams.s3).cast());
+            let s0 = _mm512_loadu_si512(at(&input.s0).cast());
+            let s1 = _mm512_loadu_si512(at(&input.s1).cast());
+            let s2 = _mm512_loadu_si512(at(&input.s2).cast());
+            let s3 = _mm512_loadu_si512(at(&input.s3).cast());
             let out = _mm512_add_epi64(_mm512_rol_epi64::<23>(_mm512_add_epi64(s0, s3)), s0);
             let t = _mm512_slli_epi64::<17>(s1);
             let s2 = _mm512_xor_si512(s2, s0);
@@ -270,12 +272,12 @@ unsafe fn draw_avx512<const W: usize, const B: usize>(
             let s0 = _mm512_xor_si512(s0, s3);
             let s2 = _mm512_xor_si512(s2, t);
             let s3 = _mm512_rol_epi64::<45>(s3);
-            _mm512_storeu_si512(streams.s0.as_mut_ptr().add(i).cast(), s0);
-            _mm512_storeu_si512(streams.s1.as_mut_ptr().add(i).cast(), s1);
-            _mm512_storeu_si512(streams.s2.as_mut_ptr().add(i).cast(), s2);
-            _mm512_storeu_si512(streams.s3.as_mut_ptr().add(i).cast(), s3);
+            _mm512_storeu_si512(input.s0.as_mut_ptr().add(i).cast(), s0);
+            _mm512_storeu_si512(input.s1.as_mut_ptr().add(i).cast(), s1);
+            _mm512_storeu_si512(input.s2.as_mut_ptr().add(i).cast(), s2);
+            _mm512_storeu_si512(input.s3.as_mut_ptr().add(i).cast(), s3);
             let bits = _mm512_srli_epi64::<11>(out);
-            _mm512_storeu_si512(spill.as_mut_ptr().add(i).cast(), bits);
+            _mm512_storeu_si512(input.spill.as_mut_ptr().add(i).cast(), bits);
             // Binary search: c counts the thresholds ≤ bits among the
             // first 7 (W ≤ 7) or 15, then min(c, W) those among the first W
             // (the thresholds are sorted): the count of the linear form.
@@ -309,12 +311,12 @@ unsafe fn draw_avx512<const W: usize, const B: usize>(
             }
             let k = _mm512_add_epi64(base_v, _mm512_min_epu64(c, w_v));
             let a = _mm512_loadu_si512(at(alive).cast());
-            let c = _mm512_loadu_si512(at(counts).cast());
+            let c = _mm512_loadu_si512(at(&input.counts).cast());
             let c = _mm512_add_epi64(c, _mm512_and_si512(k, a));
-            _mm512_storeu_si512(counts.as_mut_ptr().add(i).cast(), c);
+            _mm512_storeu_si512(input.counts.as_mut_ptr().add(i).cast(), c);
             // k < 2⁵² converts exactly, as the portable bit trick does.
             let kf = _mm512_cvtepu64_pd(k);
-            _mm512_storeu_pd(part.as_mut_ptr().add(i), _mm512_mul_pd(weight_v, kf));
+            _mm512_storeu_pd(input.part.as_mut_ptr().add(i), _mm512_mul_pd(weight_v, kf));
             outside |= _mm512_cmplt_epi64_mask(bits, low_v) | _mm512_cmpge_epi64_mask(bits, last_v);
         }
         i += 8;
@@ -350,42 +352,24 @@ mod tests {
                 .map(|k| Xoshiro256PlusPlus::seed_from_u64(1000 + k))
                 .collect();
             let mut vector = scalar.clone();
-            let mut lanes = LaneStreams::<B>::load(vector.iter());
+            let mut lanes = InputLanes::<B>::load(vector.iter());
             let mut alive = [u64::MAX; B];
             alive[DEAD] = 0;
-            let mut counts = [0u64; B];
             let mut want_counts = [0u64; B];
-            let mut spill = [0u64; B];
             for _ in 0..5000 {
-                let mut part = [f64::NAN; B];
-                if lanes.draw::<W, X>(
-                    &sampler,
-                    weight,
-                    N,
-                    &alive,
-                    &mut counts,
-                    &mut part,
-                    &mut spill,
-                ) {
-                    LaneStreams::finish_spills::<W>(
-                        &sampler,
-                        weight,
-                        N,
-                        &alive,
-                        &mut counts,
-                        &mut part,
-                        &spill,
-                    );
+                lanes.part = [f64::NAN; B];
+                if lanes.draw::<W, X>(&sampler, weight, N, &alive) {
+                    lanes.finish_spills::<W>(&sampler, weight, N, &alive);
                 }
                 for (i, rng) in scalar.iter_mut().enumerate() {
                     let k = sampler.sample(rng);
                     if i != DEAD {
                         want_counts[i] += k as u64;
-                        assert_eq!(part[i].to_bits(), (weight * k as f64).to_bits());
+                        assert_eq!(lanes.part[i].to_bits(), (weight * k as f64).to_bits());
                     }
                 }
             }
-            assert_eq!(counts, want_counts, "mean {mean}, window {W}");
+            assert_eq!(lanes.counts, want_counts, "mean {mean}, window {W}");
             lanes.store(vector.iter_mut());
             for (a, b) in scalar.iter_mut().zip(vector.iter_mut()) {
                 assert_eq!(a.next_u64(), b.next_u64(), "mean {mean}, window {W}");
