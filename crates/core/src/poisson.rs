@@ -92,11 +92,26 @@ impl Window {
 
 /// Number of thresholds of [`Window`]; the window holds the WINDOW counts
 /// base … base + WINDOW − 1 (passing the last threshold marks a draw above
-/// them). A draw leaves it never at the B5000 mean of 0.2 (the CDF rounds
-/// to 1 first), with probability 8·10⁻¹⁰ at a mean of 1 and 9·10⁻⁴ at a
-/// mean of 4 (N = 100 000); with 8 thresholds the last was 0.05, which made
-/// N = 100 000 ~10 % slower.
-pub(crate) const WINDOW: usize = 12;
+/// them). All 15 serve the AVX-512 draw, whose binary search takes 4 levels
+/// for anything from 8 to 15 thresholds: a draw leaves them with
+/// probability 2.0·10⁻⁵ at a mean of 4 (N = 100 000's excitatory mean), so
+/// a block of 32 lanes needs the scalar completion on 0.06 % of its steps
+/// instead of the 2.9 % of [`LINEAR_WIDE`]'s 12 thresholds (0.7 % of
+/// N = 100 000's time, sampled, in the tenth round).
+pub(crate) const WINDOW: usize = 15;
+
+/// The widest window of the linear count (the AVX2 and portable draws),
+/// whose cost grows with every threshold: its first 12 counts, which a draw
+/// leaves never at the B5000 mean of 0.2 (the CDF rounds to 1 first), with
+/// probability 8·10⁻¹⁰ at a mean of 1 and 9·10⁻⁴ at a mean of 4; with 8
+/// thresholds the last was 0.05, which made N = 100 000 ~10 % slower.
+pub(crate) const LINEAR_WIDE: usize = 12;
+
+/// The window starts this many counts below the mode (never below the
+/// table), so that its first [`LINEAR_WIDE`] counts hold most of the mass
+/// for any mean up to ~10 (and all [`WINDOW`] a little more on the right,
+/// where the Poisson tail is longer).
+const BELOW_MODE: u64 = 5;
 
 /// The first [`NARROW`] thresholds of a [`Window`] are enough (and cheaper:
 /// 7 fewer compares per draw) when a draw leaves them with probability
@@ -108,7 +123,7 @@ pub(crate) const NARROW: usize = 5;
 /// The next size up: 7 thresholds (counts 0…6) serve means up to ~1.52
 /// (where P(K ≥ 7) reaches [`NARROW_MAX_SPILL`]) — at
 /// N = 100 000's inhibitory mean of 1 a draw leaves them with probability
-/// 8.3·10⁻⁵ — for 5 fewer compares than [`WINDOW`], and the largest size
+/// 8.3·10⁻⁵ — for 5 fewer compares than [`LINEAR_WIDE`], and the largest size
 /// the AVX-512 draw's binary search covers in 3 levels (it was 8, which
 /// took 4, until the tenth round).
 pub(crate) const MEDIUM: usize = 7;
@@ -192,12 +207,8 @@ impl PoissonSampler {
             }
             guide.push(i);
         }
-        // The window starts a few counts below the mode (never below the
-        // table), so it holds most of the mass for any mean up to ~10.
         let threshold = |c: f64| (c * (1u64 << 53) as f64).ceil() as u64;
-        let start = (mean.floor() as u64)
-            .saturating_sub(WINDOW as u64 / 2 - 1)
-            .max(k_lo);
+        let start = (mean.floor() as u64).saturating_sub(BELOW_MODE).max(k_lo);
         let first = (start - k_lo) as usize;
         let mut thresholds = [1u64 << 53; WINDOW];
         for (t, &c) in thresholds.iter_mut().zip(&cdf[first..]) {

@@ -62,7 +62,7 @@ pub(crate) mod table;
 
 use crate::hh::HhState;
 use crate::method::Method;
-use crate::poisson::{MEDIUM, NARROW, NARROW_MAX_SPILL, WINDOW};
+use crate::poisson::{LINEAR_WIDE, MEDIUM, NARROW, NARROW_MAX_SPILL, WINDOW};
 use crate::trial::{Protocol, Recorder, TrialError, TrialOutput, V_LIMIT_MV, hermite_crossing};
 use kernel::{Consts, Scratch, State};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -472,7 +472,13 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
         }
         draw_populations!(narrow, NARROW);
         draw_populations!(medium, MEDIUM);
-        draw_populations!(wide, WINDOW);
+        // All of the window where its size costs nothing (the AVX-512
+        // binary search), the linear count's widest elsewhere.
+        if X::AVX512 {
+            draw_populations!(wide, WINDOW);
+        } else {
+            draw_populations!(wide, LINEAR_WIDE);
+        }
         let mut jump = [0.0f64; B];
         for input in &input_lanes {
             for (total, p) in jump[..width].iter_mut().zip(&input.part[..width]) {

@@ -8,11 +8,12 @@
 //! conversion and a table walk per lane (≈ 35 % of a step at B5000); in
 //! SoA form the 256-bit state update, the 53-bit uniforms and the compares
 //! are a handful of 4-wide integer instructions per 4 lanes, and only the
-//! rare draw outside the window's [`NARROW`], [`MEDIUM`] or [`WINDOW`] counts takes
-//! the table.
+//! rare draw outside the window's [`NARROW`], [`MEDIUM`], [`LINEAR_WIDE`] or
+//! [`WINDOW`] counts takes the table.
 //!
 //! [`NARROW`]: crate::poisson::NARROW
 //! [`MEDIUM`]: crate::poisson::MEDIUM
+//! [`LINEAR_WIDE`]: crate::poisson::LINEAR_WIDE
 //! [`WINDOW`]: crate::poisson::WINDOW
 
 use crate::poisson::{PoissonSampler, Window};
@@ -331,8 +332,8 @@ mod tests {
 
     /// The SoA draw against one `PoissonSampler::sample` per lane: same
     /// counts, same jump parts, same stream states afterwards — for means
-    /// where the spill path is rare, common and certain, with the narrow
-    /// and the full window. 13 of 16 lanes drawn (8 + 4 + 1: every chunk
+    /// where the spill path is rare, common and certain (and, at 10, on both
+    /// sides of the window), with every window size. 13 of 16 lanes drawn (8 + 4 + 1: every chunk
     /// size of the AVX-512 count), lane 5 dead (it draws, counts nothing).
     fn check_against_scalar<const W: usize, X: crate::lanes::IsaPath>() {
         const B: usize = 16;
@@ -344,6 +345,7 @@ mod tests {
             (0.004, 1.0),
             (2.5, 0.3),
             (4.0, 1.0),
+            (10.0, 0.5),
             (60.0, -0.01),
             (0.0, 1.0),
         ] {
@@ -380,8 +382,9 @@ mod tests {
     #[test]
     fn matches_scalar_draws_bit_for_bit() {
         use crate::lanes::PortablePath;
-        use crate::poisson::{MEDIUM, NARROW, WINDOW};
+        use crate::poisson::{LINEAR_WIDE, MEDIUM, NARROW, WINDOW};
         check_against_scalar::<WINDOW, PortablePath>();
+        check_against_scalar::<LINEAR_WIDE, PortablePath>();
         check_against_scalar::<MEDIUM, PortablePath>();
         check_against_scalar::<NARROW, PortablePath>();
     }
@@ -393,12 +396,13 @@ mod tests {
     #[test]
     fn avx512_count_matches_scalar_draws_bit_for_bit() {
         use crate::lanes::{Avx512Path, Isa};
-        use crate::poisson::{MEDIUM, NARROW, WINDOW};
+        use crate::poisson::{LINEAR_WIDE, MEDIUM, NARROW, WINDOW};
         if !Isa::Avx512.is_available() {
             eprintln!("no AVX-512 on this CPU: nothing to check");
             return;
         }
         check_against_scalar::<WINDOW, Avx512Path>();
+        check_against_scalar::<LINEAR_WIDE, Avx512Path>();
         check_against_scalar::<MEDIUM, Avx512Path>();
         check_against_scalar::<NARROW, Avx512Path>();
     }
