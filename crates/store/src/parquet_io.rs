@@ -5,11 +5,13 @@ use crate::atomic::write_atomically;
 use crate::error::StoreError;
 use crate::schema::META_KEY;
 use arrow_array::RecordBatch;
+use arrow_schema::DataType;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 use std::fs::File;
 use std::path::Path;
 
@@ -17,11 +19,21 @@ use std::path::Path;
 /// key-value for non-Arrow readers), appearing only when complete.
 pub fn write_batch(path: &Path, batch: &RecordBatch) -> Result<(), StoreError> {
     let meta = batch.schema().metadata().get(META_KEY).cloned();
-    let props = WriterProperties::builder()
+    let mut props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(1 << 20))
-        .set_key_value_metadata(meta.map(|m| vec![KeyValue::new(META_KEY.to_string(), m)]))
-        .build();
+        .set_key_value_metadata(meta.map(|m| vec![KeyValue::new(META_KEY.to_string(), m)]));
+    // Float columns (spike times, statistics) plainly encoded: their values
+    // are nearly all distinct, so a dictionary only costs a hash per value
+    // before the writer gives up on it (measured: ~0.4 % of a B5000 run at
+    // 103 spikes/s). Integer columns (trial, counts) keep theirs.
+    for field in batch.schema().fields() {
+        if field.data_type() == &DataType::Float64 {
+            props =
+                props.set_column_dictionary_enabled(ColumnPath::from(field.name().as_str()), false);
+        }
+    }
+    let props = props.build();
     write_atomically(path, |file: File| -> Result<File, Wrapped> {
         let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props))
             .map_err(|e| StoreError::format(path, e))?;
