@@ -666,6 +666,32 @@ pub(crate) fn hermite_crossing(f0: f64, f1: f64, d0: f64, d1: f64) -> f64 {
     0.5 * (a + (a + w))
 }
 
+/// [`hermite_crossing`] for `L` crossings at once, the same bits for each:
+/// the 52 plain halvings (`m = ½(a + b)`, then `a = m` where the
+/// interpolant is negative at m, else `b = m`) in lock step across the
+/// crossings, each lane a select — a loop over independent lanes that
+/// vectorizes, where one crossing's rounds of four halvings form a chain of
+/// dependent latencies. The lanes engine defers its crossings and refines
+/// them in batches with this (see `lanes::crossings`).
+#[inline(always)]
+pub(crate) fn hermite_crossings<const L: usize>(
+    f0: &[f64; L],
+    f1: &[f64; L],
+    d0: &[f64; L],
+    d1: &[f64; L],
+) -> [f64; L] {
+    let (mut a, mut b) = ([0.0f64; L], [1.0f64; L]);
+    for _ in 0..52 {
+        for i in 0..L {
+            let m = 0.5 * (a[i] + b[i]);
+            let below = hermite(f0[i], f1[i], d0[i], d1[i], m) < 0.0;
+            a[i] = if below { m } else { a[i] };
+            b[i] = if below { b[i] } else { m };
+        }
+    }
+    std::array::from_fn(|i| 0.5 * (a[i] + b[i]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -687,9 +713,10 @@ mod tests {
     }
 
     #[test]
-    fn rounds_of_four_halvings_match_one_at_a_time_bit_for_bit() {
+    fn rounds_of_four_halvings_and_batches_match_one_at_a_time_bit_for_bit() {
         let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
         let mut uniform = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        let mut cases = Vec::new();
         for i in 0..200_000 {
             // Crossings of every shape: steep and flat (10⁻⁶…10² per
             // step), slopes of either sign (several roots), roots at an end.
@@ -703,6 +730,7 @@ mod tests {
                 hermite_crossing_by_halving(f0, f1, d0, d1),
             );
             assert_eq!(got.to_bits(), want.to_bits(), "{f0} {f1} {d0} {d1}");
+            cases.push((f0, f1, d0, d1));
         }
         // Hand-picked edges: a root exactly at a dyadic point the halvings
         // visit (f = 2x − 1, zero at ½: "not below", go left), three roots
@@ -723,6 +751,22 @@ mod tests {
                 hermite_crossing_by_halving(f0, f1, d0, d1),
             );
             assert_eq!(got.to_bits(), want.to_bits(), "{f0} {f1} {d0} {d1}");
+            cases.push((f0, f1, d0, d1));
+        }
+        // The batched form on them, 32 at a time: the hand-picked ones first
+        // (in a batch with random ones), then the random ones but the last
+        // few (which `chunks_exact` leaves).
+        let hand_picked = cases.len() - 200_000;
+        cases.rotate_right(hand_picked);
+        for batch in cases.chunks_exact(32) {
+            let column = |k: usize| -> [f64; 32] {
+                std::array::from_fn(|i| [batch[i].0, batch[i].1, batch[i].2, batch[i].3][k])
+            };
+            let got = hermite_crossings(&column(0), &column(1), &column(2), &column(3));
+            for (&(f0, f1, d0, d1), x) in batch.iter().zip(got) {
+                let want = hermite_crossing_by_halving(f0, f1, d0, d1);
+                assert_eq!(x.to_bits(), want.to_bits(), "{f0} {f1} {d0} {d1}");
+            }
         }
     }
 }

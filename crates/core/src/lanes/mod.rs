@@ -8,7 +8,7 @@
 //! and does exactly what [`crate::run_trial`] does for that trial: one
 //! Poisson draw per population and step in population order, the jump at
 //! the step's end, the same spike detection (with the cubic-Hermite
-//! refinement, computed only for a lane that crossed) and the same
+//! refinement, computed only for lanes that crossed, in batches) and the same
 //! divergence check. The arithmetic of a lane never looks at another lane,
 //! so a trial's result does not depend on the block it runs in, on its lane,
 //! on the other trials or on the instruction set; and `run_trial` itself
@@ -38,15 +38,18 @@ macro_rules! simd_block_entry {
             block_impl::<K, B, R, $path, FULL>(kernel, protocol, rngs, outs, rec, errors)
         }
 
-        /// [`super::Crossing::time`] compiled with the same features, out of line
-        /// (once per spike; inlined, it would crowd the step loop).
+        /// [`crate::trial::hermite_crossings`] on the pending crossings,
+        /// compiled with the same features, out of line (once per
+        /// [`super::crossings::PENDING`] spikes).
         ///
         /// # Safety
         #[doc = $safety]
         #[target_feature(enable = $features)]
         #[inline(never)]
-        pub(super) unsafe fn refine(crossing: &super::Crossing) -> f64 {
-            crossing.time()
+        pub(super) unsafe fn hermite_crossings(
+            c: &super::crossings::PendingCrossings,
+        ) -> [f64; super::crossings::PENDING] {
+            crate::trial::hermite_crossings(&c.f0, &c.f1, &c.d0, &c.d1)
         }
     };
 }
@@ -55,6 +58,7 @@ macro_rules! simd_block_entry {
 mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
+mod crossings;
 pub(crate) mod exp;
 pub(crate) mod kernel;
 mod streams;
@@ -63,7 +67,8 @@ pub(crate) mod table;
 use crate::hh::HhState;
 use crate::method::Method;
 use crate::poisson::{LINEAR_WIDE, MEDIUM, NARROW, NARROW_MAX_SPILL, WINDOW};
-use crate::trial::{Protocol, Recorder, TrialError, TrialOutput, V_LIMIT_MV, hermite_crossing};
+use crate::trial::{Protocol, Recorder, TrialError, TrialOutput, V_LIMIT_MV};
+use crossings::{PENDING, PendingCrossings};
 use kernel::{Consts, Scratch, State};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use streams::InputLanes;
@@ -136,9 +141,9 @@ pub(crate) trait IsaPath {
     /// True for the AVX-512 block (entered only on CPUs with AVX-512 F, DQ
     /// and VL).
     const AVX512: bool;
-    /// [`Crossing::time`] compiled for this instruction set (same bits on
-    /// all).
-    fn refine(crossing: &Crossing) -> f64;
+    /// [`crate::trial::hermite_crossings`] of the pending crossings,
+    /// compiled for this instruction set (same bits on all).
+    fn hermite_crossings(c: &PendingCrossings) -> [f64; PENDING];
 }
 
 /// Plain Rust.
@@ -148,12 +153,12 @@ impl IsaPath for PortablePath {
     const AVX2: bool = false;
     const AVX512: bool = false;
     #[inline(never)]
-    fn refine(crossing: &Crossing) -> f64 {
-        crossing.time()
+    fn hermite_crossings(c: &PendingCrossings) -> [f64; PENDING] {
+        crate::trial::hermite_crossings(&c.f0, &c.f1, &c.d0, &c.d1)
     }
 }
 
-/// [`IsaPath`] for a SIMD block whose entry points (`block`, `refine`) are
+/// [`IsaPath`] for a SIMD block whose entry points (`block`, `hermite_crossings`) are
 /// in `$module`.
 macro_rules! simd_isa_path {
     ($path:ident, $module:ident, avx512: $avx512:literal) => {
@@ -162,10 +167,10 @@ macro_rules! simd_isa_path {
             const AVX2: bool = true;
             const AVX512: bool = $avx512;
             #[inline(always)]
-            fn refine(crossing: &Crossing) -> f64 {
+            fn hermite_crossings(c: &PendingCrossings) -> [f64; PENDING] {
                 // SAFETY: this path's blocks run only on CPUs with its
                 // features (`Isa::detect`), and only they call it.
-                unsafe { $module::refine(crossing) }
+                unsafe { $module::hermite_crossings(c) }
             }
         }
     };
@@ -447,6 +452,7 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
     for out in outs.iter_mut() {
         out.spikes_ms.clear();
     }
+    let mut pending = PendingCrossings::new();
     for step in 0..protocol.n_steps {
         let t0 = step as f64 * dt;
         let t1 = (step + 1) as f64 * dt;
@@ -530,30 +536,26 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
             let v0 = s0.v[lane];
             let spike = detectors[lane].observe(t0, t1 - t0, v0, vs, v_end);
             (lo[lane], hi[lane]) = band.of(detectors[lane].is_armed());
-            if let Some(mut t) = spike {
+            if let Some(t) = spike {
                 if vs >= threshold && v0 < threshold {
-                    // The smooth part crossed; refine with the cubic
-                    // Hermite interpolant (as in `run_trial`).
-                    t = X::refine(&Crossing {
-                        p,
-                        threshold,
-                        t0,
-                        t1,
-                        start: HhState {
-                            v: v0,
-                            m: s0.m[lane],
-                            h: s0.h[lane],
-                            n: s0.n[lane],
-                        },
-                        end: HhState {
-                            v: vs,
-                            m: s.m[lane],
-                            h: s.h[lane],
-                            n: s.n[lane],
-                        },
-                    });
-                }
-                if t < duration {
+                    // The smooth part crossed: the time from the cubic
+                    // Hermite interpolant (as in `run_trial`), computed
+                    // later with other lanes' crossings.
+                    let start = HhState {
+                        v: v0,
+                        m: s0.m[lane],
+                        h: s0.h[lane],
+                        n: s0.n[lane],
+                    };
+                    let end = HhState {
+                        v: vs,
+                        m: s.m[lane],
+                        h: s.h[lane],
+                        n: s.n[lane],
+                    };
+                    let step = (t0, t1);
+                    pending.push::<X>(outs, duration, lane, step, p, threshold, &start, &end);
+                } else if t < duration {
                     outs[lane].spikes_ms.push(t);
                 }
             }
@@ -581,6 +583,7 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
             break;
         }
     }
+    pending.flush::<X>(outs, duration);
     for (j, input) in input_lanes.iter().enumerate() {
         input.store(rngs.iter_mut().skip(j).step_by(n_in));
     }
@@ -631,36 +634,6 @@ impl QuietBand {
 #[inline(always)]
 fn in_band(lo: f64, hi: f64, v_smooth: f64, v_end: f64) -> bool {
     (v_smooth > lo) & (v_end > lo) & (v_smooth < hi) & (v_end < hi)
-}
-
-/// A step whose smooth part carried V across the threshold: what the
-/// spike-time refinement needs.
-pub(crate) struct Crossing<'a> {
-    p: &'a crate::HhParams,
-    threshold: f64,
-    t0: f64,
-    t1: f64,
-    start: HhState,
-    end: HhState,
-}
-
-impl Crossing<'_> {
-    /// Crossing time from the cubic Hermite interpolant of V on [t0, t1]
-    /// (called through [`IsaPath::refine`], out of line and compiled with
-    /// the block's SIMD features, which vectorize the bisection's 16 points).
-    #[inline(always)]
-    fn time(&self) -> f64 {
-        let (t0, t1) = (self.t0, self.t1);
-        let dv0 = self.p.dv_dt(&self.start);
-        let dv1 = self.p.dv_dt(&self.end);
-        t0 + (t1 - t0)
-            * hermite_crossing(
-                self.start.v - self.threshold,
-                self.end.v - self.threshold,
-                dv0 * (t1 - t0),
-                dv1 * (t1 - t0),
-            )
-    }
 }
 
 #[cfg(test)]
