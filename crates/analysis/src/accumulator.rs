@@ -162,13 +162,15 @@ impl WindowCounts {
         // windows that got no spike as zeros.
         let mut nonempty = 0u64;
         let mut current = usize::MAX;
+        // Right edge of window `current` (−∞ before the first spike).
+        let mut current_end = f64::NEG_INFINITY;
         let mut run = 0i64;
         for &t in s {
             // Sorted: t ≥ the previous spike ≥ the left edge of its window, so if t is also
             // below that window's right edge it is in the same window (the one answer of
             // `bin_index`), without its division — most spikes, in all but the shortest
             // windows.
-            let k = if current != usize::MAX && t < bin_edge(t0, self.window_ms, current + 1) {
+            let k = if t < current_end {
                 current
             } else {
                 bin_index(t, t0, self.window_ms)
@@ -182,6 +184,7 @@ impl WindowCounts {
                     nonempty += 1;
                 }
                 current = k;
+                current_end = bin_edge(t0, self.window_ms, k + 1);
                 run = 0;
             }
             run += 1;
