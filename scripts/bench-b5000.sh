@@ -4,7 +4,8 @@
 # rounds (N=100, 5000, 100000, 1 thread, then again), so that load from
 # neighbours hits every variant alike. Prints each run and the medians, the
 # spread of the N medians (max/min - 1) and the 2-thread / 1-thread speed-up,
-# and the same from each variant's fastest run.
+# the same from each variant's fastest run, the median per-round spread and
+# the median per-round ratios of N = 5000 and 100 000 to N = 100.
 #
 # Usage: scripts/bench-b5000.sh [--rounds R] [--method M] [--trials M]
 #   --rounds R   interleaved rounds (default 5)
@@ -79,4 +80,11 @@ for r in range(len(rows) // 4):
     per_round.append(max(walls) / min(walls) - 1)
 print(f"N flatness (2 threads, per round): median spread {st.median(per_round):.1%}"
       f"  (rounds: {', '.join(f'{x:.1%}' for x in per_round)})")
+# The range of three noisy times is biased upwards by the noise itself (no true difference
+# and 5 % noise per run give a median range of ~8 %); the per-round ratios to N = 100 are
+# not, so their medians estimate how much longer each N takes.
+for label, i in [("N=5000", 1), ("N=100000", 2)]:
+    ratios = [float(rows[4 * r + i][1]) / float(rows[4 * r][1]) for r in range(len(rows) // 4)]
+    print(f"{label} / N=100 (2 threads, per round): median ratio {st.median(ratios):.3f}"
+          f"  (rounds: {', '.join(f'{x:.3f}' for x in ratios)})")
 PY
