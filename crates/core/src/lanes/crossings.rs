@@ -21,7 +21,12 @@ pub(crate) const PENDING: usize = 32;
 
 /// The crossings of a block whose spike times are still placeholders, as
 /// the columns [`crate::trial::hermite_crossings`] takes.
-pub(crate) struct PendingCrossings {
+pub(crate) struct PendingCrossings<'p> {
+    /// The block's neuron (for dV/dt at the crossing's ends), threshold
+    /// \[mV\] and trial duration \[ms\].
+    params: &'p HhParams,
+    threshold: f64,
+    duration: f64,
     len: usize,
     /// Lane of the crossing and index of its placeholder in that lane's
     /// spike train.
@@ -38,10 +43,13 @@ pub(crate) struct PendingCrossings {
     pub d1: [f64; PENDING],
 }
 
-impl PendingCrossings {
-    pub fn new() -> Self {
+impl<'p> PendingCrossings<'p> {
+    pub fn new(params: &'p HhParams, threshold: f64, duration: f64) -> Self {
         // Unused entries hold a harmless crossing (the line from −1 to 1).
         Self {
+            params,
+            threshold,
+            duration,
             len: 0,
             lane: [0; PENDING],
             index: [0; PENDING],
@@ -59,19 +67,16 @@ impl PendingCrossings {
     /// (NaN) onto the lane's spike train; flushes when full. The end values
     /// and slopes are the same expressions `run_trial` passes to
     /// `hermite_crossing`.
-    #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     pub fn push<X: super::IsaPath>(
         &mut self,
         outs: &mut [TrialOutput],
-        duration: f64,
         lane: usize,
         (t0, t1): (f64, f64),
-        p: &HhParams,
-        threshold: f64,
         start: &HhState,
         end: &HhState,
     ) {
+        let (p, threshold) = (self.params, self.threshold);
         let k = self.len;
         let spikes = &mut outs[lane].spikes_ms;
         (self.lane[k], self.index[k]) = (lane, spikes.len());
@@ -83,15 +88,15 @@ impl PendingCrossings {
         self.d1[k] = p.dv_dt(end) * (t1 - t0);
         self.len += 1;
         if self.len == PENDING {
-            self.flush::<X>(outs, duration);
+            self.flush::<X>(outs);
         }
     }
 
     /// Computes the pending spike times and writes them over their
     /// placeholders — or removes the placeholder where the time is not
-    /// before `duration` (as the undeferred path did not push it).
+    /// before the trial's duration (as the undeferred path did not push it).
     #[inline(never)]
-    pub fn flush<X: super::IsaPath>(&mut self, outs: &mut [TrialOutput], duration: f64) {
+    pub fn flush<X: super::IsaPath>(&mut self, outs: &mut [TrialOutput]) {
         if self.len == 0 {
             return;
         }
@@ -103,7 +108,7 @@ impl PendingCrossings {
             let (t0, t1) = (self.t0[k], self.t1[k]);
             let t = t0 + (t1 - t0) * x[k];
             let spikes = &mut outs[self.lane[k]].spikes_ms;
-            if t < duration {
+            if t < self.duration {
                 spikes[self.index[k]] = t;
             } else {
                 spikes.remove(self.index[k]);
@@ -153,7 +158,7 @@ mod tests {
         let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(11);
         let mut outs = vec![TrialOutput::default(); 3];
         let mut want = vec![Vec::new(); 3];
-        let mut pending = PendingCrossings::new();
+        let mut pending = PendingCrossings::new(&p, thr, duration);
         for k in 0..75u64 {
             let lane = (k % 3) as usize;
             let step = 1000 * k + 7;
@@ -161,7 +166,7 @@ mod tests {
             let below = -((rng.next_u64() % 1000) as f64) / 100.0 - 0.01;
             let above = (rng.next_u64() % 3000) as f64 / 100.0;
             let (a, b) = (state(&mut rng, below), state(&mut rng, above));
-            pending.push::<PortablePath>(&mut outs, duration, lane, t, &p, thr, &a, &b);
+            pending.push::<PortablePath>(&mut outs, lane, t, &a, &b);
             want[lane].push(reference(&p, thr, t, &a, &b));
             if k % 4 == 0 {
                 // A spike the detector timed itself, between two crossings.
@@ -169,7 +174,7 @@ mod tests {
                 want[lane].push(t.1);
             }
         }
-        pending.flush::<PortablePath>(&mut outs, duration);
+        pending.flush::<PortablePath>(&mut outs);
         for (out, want) in outs.iter().zip(&want) {
             let same = out.spikes_ms.len() == want.len()
                 && out
@@ -198,11 +203,11 @@ mod tests {
         let (a_end, b_end) = (state(&mut rng, -5.0), state(&mut rng, thr));
         assert!(reference(&p, thr, last, &a_end, &b_end) >= duration);
         let mut outs = vec![TrialOutput::default(); 2];
-        let mut pending = PendingCrossings::new();
-        pending.push::<PortablePath>(&mut outs, duration, 0, early, &p, thr, &a, &b);
-        pending.push::<PortablePath>(&mut outs, duration, 1, early, &p, thr, &a, &b);
-        pending.push::<PortablePath>(&mut outs, duration, 0, last, &p, thr, &a_end, &b_end);
-        pending.flush::<PortablePath>(&mut outs, duration);
+        let mut pending = PendingCrossings::new(&p, thr, duration);
+        pending.push::<PortablePath>(&mut outs, 0, early, &a, &b);
+        pending.push::<PortablePath>(&mut outs, 1, early, &a, &b);
+        pending.push::<PortablePath>(&mut outs, 0, last, &a_end, &b_end);
+        pending.flush::<PortablePath>(&mut outs);
         let t = reference(&p, thr, early, &a, &b);
         for out in &outs {
             assert_eq!(out.spikes_ms.len(), 1);

@@ -452,7 +452,7 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
     for out in outs.iter_mut() {
         out.spikes_ms.clear();
     }
-    let mut pending = PendingCrossings::new();
+    let mut pending = PendingCrossings::new(p, threshold, duration);
     for step in 0..protocol.n_steps {
         let t0 = step as f64 * dt;
         let t1 = (step + 1) as f64 * dt;
@@ -553,8 +553,7 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
                         h: s.h[lane],
                         n: s.n[lane],
                     };
-                    let step = (t0, t1);
-                    pending.push::<X>(outs, duration, lane, step, p, threshold, &start, &end);
+                    pending.push::<X>(outs, lane, (t0, t1), &start, &end);
                 } else if t < duration {
                     outs[lane].spikes_ms.push(t);
                 }
@@ -583,7 +582,7 @@ pub(crate) fn block_impl<K: Kernel, const B: usize, R: Recorder, X: IsaPath, con
             break;
         }
     }
-    pending.flush::<X>(outs, duration);
+    pending.flush::<X>(outs);
     for (j, input) in input_lanes.iter().enumerate() {
         input.store(rngs.iter_mut().skip(j).step_by(n_in));
     }
