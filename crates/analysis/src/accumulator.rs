@@ -1,6 +1,6 @@
 //! The mergeable per-point accumulator and the tables it produces.
 
-use crate::count::{CountMoments, bin_edge, bin_index, n_whole_windows};
+use crate::count::{CountMoments, SortedBins, bin_edge, bin_index, n_whole_windows};
 use crate::interval::moments;
 use crate::train::{isis, spikes_in};
 use crate::{
@@ -162,19 +162,10 @@ impl WindowCounts {
         // windows that got no spike as zeros.
         let mut nonempty = 0u64;
         let mut current = usize::MAX;
-        // Right edge of window `current` (−∞ before the first spike).
-        let mut current_end = f64::NEG_INFINITY;
+        let mut bins = SortedBins::new(t0, self.window_ms);
         let mut run = 0i64;
         for &t in s {
-            // Sorted: t ≥ the previous spike ≥ the left edge of its window, so if t is also
-            // below that window's right edge it is in the same window (the one answer of
-            // `bin_index`), without its division — most spikes, in all but the shortest
-            // windows.
-            let k = if t < current_end {
-                current
-            } else {
-                bin_index(t, t0, self.window_ms)
-            };
+            let k = bins.index(t);
             if k >= self.n_windows {
                 break;
             }
@@ -184,7 +175,6 @@ impl WindowCounts {
                     nonempty += 1;
                 }
                 current = k;
-                current_end = bin_edge(t0, self.window_ms, k + 1);
                 run = 0;
             }
             run += 1;
@@ -310,8 +300,9 @@ impl PointAccumulator {
         }
 
         let psth_last = self.psth.len() - 1;
+        let mut psth_bins = SortedBins::new(self.t_start_ms, self.cfg.psth_bin_ms);
         for &t in whole {
-            let k = bin_index(t, self.t_start_ms, self.cfg.psth_bin_ms).min(psth_last);
+            let k = psth_bins.index(t).min(psth_last);
             self.psth[k] += 1;
         }
 
