@@ -69,24 +69,20 @@ impl SortedBins {
         if t < self.current_end {
             return self.current;
         }
-        let next_end = if self.current == usize::MAX {
-            f64::NEG_INFINITY
-        } else {
-            bin_edge(self.t0, self.width, self.current + 2)
+        // The next bin (none before the first spike): t ≥ its left edge, the previous
+        // bin's right edge.
+        let next = self.current.wrapping_add(1);
+        let next_end = match self.current.checked_add(2) {
+            Some(j) => bin_edge(self.t0, self.width, j),
+            None => f64::NEG_INFINITY,
         };
-        let k = if t < next_end {
-            // t ≥ the right edge of the previous bin, the left edge of this one.
-            self.current + 1
+        (self.current, self.current_end) = if t < next_end {
+            (next, next_end)
         } else {
-            bin_index(t, self.t0, self.width)
+            let k = bin_index(t, self.t0, self.width);
+            (k, bin_edge(self.t0, self.width, k + 1))
         };
-        self.current = k;
-        self.current_end = if t < next_end {
-            next_end
-        } else {
-            bin_edge(self.t0, self.width, k + 1)
-        };
-        k
+        self.current
     }
 }
 

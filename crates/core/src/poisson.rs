@@ -97,7 +97,7 @@ impl Window {
 /// probability 2.0·10⁻⁵ at a mean of 4 (N = 100 000's excitatory mean), so
 /// a block of 32 lanes needs the scalar completion on 0.06 % of its steps
 /// instead of the 2.9 % of [`LINEAR_WIDE`]'s 12 thresholds (0.7 % of
-/// N = 100 000's time, sampled, in the tenth round).
+/// N = 100 000's time with 12, sampled).
 pub(crate) const WINDOW: usize = 15;
 
 /// The widest window of the linear count (the AVX2 and portable draws),

@@ -37,10 +37,10 @@ pub(crate) struct PendingCrossings<'p> {
     t1: [f64; PENDING],
     /// The interpolant's end values (V − threshold) and end slopes (dV/dt
     /// per step) — the arguments of `hermite_crossing`.
-    pub f0: [f64; PENDING],
-    pub f1: [f64; PENDING],
-    pub d0: [f64; PENDING],
-    pub d1: [f64; PENDING],
+    f0: [f64; PENDING],
+    f1: [f64; PENDING],
+    d0: [f64; PENDING],
+    d1: [f64; PENDING],
 }
 
 impl<'p> PendingCrossings<'p> {
@@ -90,6 +90,13 @@ impl<'p> PendingCrossings<'p> {
         if self.len == PENDING {
             self.flush::<X>(outs);
         }
+    }
+
+    /// The roots of all [`PENDING`] entries' interpolants in [0, 1] (unused
+    /// entries included: harmless), by [`crate::trial::hermite_crossings`].
+    #[inline(always)]
+    pub fn roots(&self) -> [f64; PENDING] {
+        crate::trial::hermite_crossings(&self.f0, &self.f1, &self.d0, &self.d1)
     }
 
     /// Computes the pending spike times and writes them over their

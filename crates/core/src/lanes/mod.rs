@@ -49,7 +49,7 @@ macro_rules! simd_block_entry {
         pub(super) unsafe fn hermite_crossings(
             c: &super::crossings::PendingCrossings,
         ) -> [f64; super::crossings::PENDING] {
-            crate::trial::hermite_crossings(&c.f0, &c.f1, &c.d0, &c.d1)
+            c.roots()
         }
     };
 }
@@ -154,7 +154,7 @@ impl IsaPath for PortablePath {
     const AVX512: bool = false;
     #[inline(never)]
     fn hermite_crossings(c: &PendingCrossings) -> [f64; PENDING] {
-        crate::trial::hermite_crossings(&c.f0, &c.f1, &c.d0, &c.d1)
+        c.roots()
     }
 }
 
